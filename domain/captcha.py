@@ -1,0 +1,104 @@
+"""CAPTCHA: random, single use, short-lived, case-insensitive, with a spelled alternative.
+
+The image is drawn with FIGlet fonts (pyfiglet), one font drawn at random per challenge.
+The accessible alternative spells each character out in words in the session's language
+(the web version offers an audio extract instead).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyfiglet
+
+from domain.clock import Clock
+from domain.i18n import N_, Translator
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""No 0/O, 1/I/L: characters that look alike in a terminal font are left out."""
+
+FONTS = ("standard", "small", "smslant", "slant", "ogre", "thick", "rectangles")
+"""FIGlet fonts at most 6 rows high and 40 columns wide for 6 characters."""
+
+SPELLING: dict[str, str] = {
+    "A": N_("A as in Alpha"), "B": N_("B as in Bravo"), "C": N_("C as in Charlie"),
+    "D": N_("D as in Delta"), "E": N_("E as in Echo"), "F": N_("F as in Foxtrot"),
+    "G": N_("G as in Golf"), "H": N_("H as in Hotel"), "J": N_("J as in Juliett"),
+    "K": N_("K as in Kilo"), "M": N_("M as in Mike"), "N": N_("N as in November"),
+    "P": N_("P as in Papa"), "Q": N_("Q as in Quebec"), "R": N_("R as in Romeo"),
+    "S": N_("S as in Sierra"), "T": N_("T as in Tango"), "U": N_("U as in Uniform"),
+    "V": N_("V as in Victor"), "W": N_("W as in Whiskey"), "X": N_("X as in X-ray"),
+    "Y": N_("Y as in Yankee"), "Z": N_("Z as in Zulu"),
+    "2": N_("digit two"), "3": N_("digit three"), "4": N_("digit four"),
+    "5": N_("digit five"), "6": N_("digit six"), "7": N_("digit seven"),
+    "8": N_("digit eight"), "9": N_("digit nine"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CaptchaChallenge:
+    serial: int
+    solution: str
+    font: str
+    drawn_at: datetime
+
+    def image(self) -> str:
+        art = pyfiglet.figlet_format(" ".join(self.solution), font=self.font, width=200)
+        return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))
+
+    def spelled(self, t: Translator) -> str:
+        return ", ".join(t._(SPELLING[c]) for c in self.solution)
+
+    def __repr__(self) -> str:  # never show the solution in a log or a traceback
+        return f"CaptchaChallenge(serial={self.serial}, font={self.font!r})"
+
+
+class Captcha:
+    """The CAPTCHA of one session. Each check consumes the challenge; a new one is drawn."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        rng: random.Random,
+        length: int = 6,
+        ttl: timedelta = timedelta(minutes=3),
+        enabled: bool = True,
+    ) -> None:
+        self._clock = clock
+        self._rng = rng
+        self._length = length
+        self._ttl = ttl
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._serial = 0
+        self.current = self._draw()
+
+    def _draw(self) -> CaptchaChallenge:
+        self._serial += 1
+        solution = "".join(self._rng.choice(ALPHABET) for _ in range(self._length))
+        return CaptchaChallenge(self._serial, solution, self._rng.choice(FONTS), self._clock.now())
+
+    def refresh(self) -> CaptchaChallenge:
+        """ "Changer l'image": draw a new challenge."""
+        with self._lock:
+            self.current = self._draw()
+            return self.current
+
+    def expired(self) -> bool:
+        return self._clock.now() - self.current.drawn_at > self._ttl
+
+    def check(self, answer: str) -> bool:
+        """Single use: whatever the answer, the challenge is replaced by a new one."""
+        if not self.enabled:
+            return True
+        with self._lock:
+            challenge = self.current
+            self.current = self._draw()
+        if self._clock.now() - challenge.drawn_at > self._ttl:
+            return False
+        typed = "".join(answer.split()).upper()
+        return typed == challenge.solution

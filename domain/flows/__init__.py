@@ -1,0 +1,1 @@
+"""The procedures as flows (state machines) that screens drive."""

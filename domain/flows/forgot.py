@@ -1,0 +1,195 @@
+"""« Mot de passe oublié » (seeds 001 and 003) as a state machine.
+
+Email + CAPTCHA › security question › new password › summary. An unknown email goes on
+to a decoy question exactly like a known one, and the answer is checked against a dummy
+hash so the timing is the same (SPEC §6).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, timedelta
+
+from domain import accounts
+from domain.flows.common import (
+    CAPTCHA_WRONG,
+    DEACTIVATED,
+    ChangeTarget,
+    Outcome,
+    change_password,
+    meter_level,
+)
+from domain.i18n import N_
+from domain.services import UserSession
+from domain.strength import StrengthLevel
+from domain.text import email_key, looks_like_email, normalise_answer
+from domain.throttle import AnswerThrottle
+
+INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
+WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
+LOCKED = N_("Too many wrong answers. This procedure is refused for this address until {time} "
+            "({date}). You can still log in with your current password.")
+EMPTY_ANSWER = N_("Type the answer to your security question.")
+
+
+class ForgotStep(enum.StrEnum):
+    EMAIL = "email"
+    QUESTION = "question"
+    NEW_PASSWORD = "new_password"
+    SUMMARY = "summary"
+
+
+STEPS: tuple[ForgotStep, ...] = tuple(ForgotStep)
+
+
+class ForgotPasswordFlow:
+    """Drives one forgot-password procedure. Methods block (hashing, database): call them
+    from a worker thread, never on an event loop."""
+
+    procedure = "forgot"
+
+    def __init__(self, session: UserSession) -> None:
+        self.session = session
+        self.step = ForgotStep.EMAIL
+        self.email = ""
+        """The email as typed (display it with :func:`domain.text.printable`, as text)."""
+        self.question = ""
+        self.valid_until: date | None = None
+        self._target: ChangeTarget | None = None
+        self._answer_words: tuple[str, ...] = ()
+        services = session.services
+        settings = services.settings
+        self._throttle = AnswerThrottle(
+            max_failures=settings.answer_max_failures,
+            window=timedelta(minutes=settings.answer_window_minutes),
+            lockout=timedelta(minutes=settings.answer_lockout_minutes),
+        )
+
+    @property
+    def step_number(self) -> int:
+        return STEPS.index(self.step) + 1
+
+    def _digest(self) -> str:
+        return accounts.email_digest(self.session.services.secret_key, email_key(self.email))
+
+    def _locked(self) -> Outcome | None:
+        services = self.session.services
+        with services.uow() as uow:
+            until = self._throttle.locked_until(uow, self._digest(), services.clock.now())
+        if until is None:
+            return None
+        t = self.session.t
+        local = until.astimezone(services.tz)
+        return Outcome(
+            ok=False,
+            messages=(t._(LOCKED).format(time=t.time(local), date=t.date(local.date())),),
+            codes=("locked",),
+            locked_until=until,
+        )
+
+    def submit_email(self, email: str, captcha_answer: str) -> Outcome:
+        t = self.session.t
+        journal = self.session.journal
+        if not looks_like_email(email):
+            journal.record("outcome", "email_refused", reason="invalid_email", length=len(email))
+            return Outcome.failure(t, "invalid_email", INVALID_EMAIL)
+        if not self.session.captcha.check(captcha_answer):
+            journal.record("outcome", "captcha_refused", reason="captcha_wrong")
+            return Outcome.failure(t, "captcha_wrong", CAPTCHA_WRONG)
+        self.email = email.strip()
+        services = self.session.services
+        with services.uow() as uow:
+            account = accounts.find_by_email(uow.session, self.email)
+            if account is not None:
+                self._target = ChangeTarget.of(account)
+                self.question = account.security_question
+            else:
+                self._target = None
+                self.question = accounts.decoy_question(services.secret_key, email_key(self.email))
+        locked = self._locked()
+        if locked:
+            journal.record("outcome", "procedure_refused", reason="locked", until=locked.locked_until)
+            return locked
+        journal.record("outcome", "email_accepted")
+        self.step = ForgotStep.QUESTION
+        return Outcome.success()
+
+    def submit_answer(self, answer: str) -> Outcome:
+        t = self.session.t
+        journal = self.session.journal
+        services = self.session.services
+        if not answer.strip():
+            journal.record("outcome", "answer_refused", reason="empty")
+            return Outcome.failure(t, "empty_answer", EMPTY_ANSWER)
+        locked = self._locked()
+        if locked:
+            journal.record("outcome", "procedure_refused", reason="locked", until=locked.locked_until)
+            return locked
+        normalised = normalise_answer(answer)
+        target = self._target
+        account = None
+        if target is not None:
+            with services.uow() as uow:
+                account = uow.session.get(accounts.Account, target.account_id)
+        if account is None:
+            services.hasher.verify_dummy(normalised)
+            ok = False
+        else:
+            ok = services.hasher.verify(account.security_answer_hash, normalised).ok
+        if not ok:
+            with services.uow() as uow:
+                self._throttle.record_failure(uow, self._digest(), services.clock.now())
+                uow.commit()
+            locked = self._locked()
+            journal.record("outcome", "answer_refused", reason="wrong_answer", length=len(answer))
+            return locked or Outcome.failure(t, "wrong_answer", WRONG_ANSWER)
+        assert account is not None
+        if account.status != "active":
+            journal.record("outcome", "procedure_refused", reason="deactivated")
+            return Outcome.failure(t, "deactivated", DEACTIVATED)
+        with services.uow() as uow:
+            self._throttle.clear(uow, self._digest())
+            uow.commit()
+        self._target = ChangeTarget.of(account)
+        self._answer_words = (normalised,)
+        journal.record("outcome", "answer_accepted")
+        self.step = ForgotStep.NEW_PASSWORD
+        return Outcome.success()
+
+    def strength(self, password: str) -> StrengthLevel | None:
+        words = (self._target.personal_words if self._target else (self.email,)) + self._answer_words
+        return meter_level(self.session, password, words)
+
+    def submit_password(self, password: str, confirmation: str) -> Outcome:
+        journal = self.session.journal
+        if self.step is not ForgotStep.NEW_PASSWORD or self._target is None:
+            raise RuntimeError("the security answer was not verified")
+        target = ChangeTarget(
+            self._target.account_id,
+            self._target.credentials_version,
+            self._target.personal_words + self._answer_words,
+        )
+        outcome, valid_until = change_password(
+            self.session, target, password, confirmation, procedure=self.procedure
+        )
+        if not outcome.ok:
+            journal.record(
+                "outcome", "password_refused", reasons=list(outcome.codes),
+                length=len(password), confirmation_length=len(confirmation),
+            )
+            return outcome
+        self.valid_until = valid_until
+        self._answer_words = ()
+        self.step = ForgotStep.SUMMARY
+        journal.record("outcome", "password_changed", valid_until=valid_until)
+        return outcome
+
+    def back(self) -> ForgotStep:
+        """« Étape précédente »: one step back (not from the summary)."""
+        if self.step is ForgotStep.QUESTION:
+            self.step = ForgotStep.EMAIL
+        elif self.step is ForgotStep.NEW_PASSWORD:
+            self.step = ForgotStep.QUESTION
+            self._answer_words = ()
+        self.session.journal.record("action", "back", to=self.step.value)
+        return self.step

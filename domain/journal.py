@@ -1,0 +1,118 @@
+"""Session references and the session journal (SPEC §5).
+
+Writes go through one writer thread per process, so recording never blocks the caller
+(the event loop included). Callers pass only non-secret facts; for secret fields, at most
+their length.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from domain.models import JournalEvent, SessionRecord
+from domain.storage import UnitOfWork
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
+
+
+def new_reference() -> str:
+    """A short reference a user can read on the phone, e.g. ``K7QF-92DX``."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    apply: Callable[[UnitOfWork], None]
+
+
+class JournalWriter:
+    """The single writer thread of a process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[_Write | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, apply: Callable[[UnitOfWork], None]) -> None:
+        self._queue.put(_Write(apply))
+
+    def flush(self, timeout: float = 10.0) -> None:
+        done = threading.Event()
+        self._queue.put(_Write(lambda _uow: done.set()))
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                with UnitOfWork(self._engine) as uow:
+                    item.apply(uow)
+                    uow.commit()
+            except Exception:  # noqa: BLE001 - the journal must never take a session down
+                continue
+
+
+class Journal:
+    """The journal of one session."""
+
+    def __init__(self, writer: JournalWriter, reference: str, clock_now: Callable[[], datetime]) -> None:
+        self._writer = writer
+        self.reference = reference
+        self._now = clock_now
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def start(self, *, channel: str, client_address: str | None, language: str, size: tuple[int, int]) -> None:
+        record = SessionRecord(
+            reference=self.reference,
+            started_at=self._now(),
+            channel=channel,
+            client_address=client_address,
+            language=language,
+            columns=size[0],
+            rows=size[1],
+        )
+        self._writer.submit(lambda uow: uow.session.add(record))
+        self.record("session", "start", channel=channel, language=language, columns=size[0], rows=size[1])
+
+    def record(self, kind: str, name: str, **detail: object) -> None:
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        event = JournalEvent(
+            session_reference=self.reference,
+            seq=seq,
+            at=self._now(),
+            kind=kind,
+            name=name,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+        self._writer.submit(lambda uow: uow.session.add(event))
+
+    def end(self, how: str) -> None:
+        self.record("session", "end", how=how)
+        now = self._now()
+
+        def _close(uow: UnitOfWork) -> None:
+            row = uow.session.get(SessionRecord, self.reference)
+            if row is not None:
+                row.ended_at = now
+                uow.session.add(row)
+
+        self._writer.submit(_close)

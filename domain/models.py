@@ -1,0 +1,95 @@
+"""Database tables (SQLModel). Only leaves are ``table=True``; no public model carries a hash."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class AccountBase(SQLModel):
+    """What the registration summary shows (SPEC §1), never a secret."""
+
+    subscriber_number: str = Field(max_length=14, unique=True, index=True)
+    last_name: str = Field(max_length=100)
+    first_name: str = Field(max_length=100)
+    phone: str = Field(default="", max_length=30)
+    postal_address: str = Field(default="", max_length=300)
+    email: str = Field(max_length=254)
+    language: str = Field(default="fr", max_length=5)
+    security_question: str = Field(max_length=200)
+    status: str = Field(default="active", max_length=20)
+
+
+class Account(AccountBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email_key: str = Field(max_length=254, unique=True, index=True)
+    security_answer_hash: str = Field(max_length=255)
+    credentials_version: int = 0
+    """Bumped by every password change: sessions opened before it are signed out."""
+    created_at: datetime
+
+
+class PasswordCredential(SQLModel, table=True):
+    """The current password (``is_current``) and the history kept for reuse checks."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    password_hash: str = Field(max_length=255)
+    set_at: datetime
+    expires_on: date
+    is_current: bool = True
+
+
+class OutboxEmail(SQLModel, table=True):
+    """A transactional outbox row, written in the same transaction as the change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=200, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=40)
+    to_address: str = Field(max_length=254)
+    language: str = Field(max_length=5)
+    subject: str = Field(max_length=300)
+    body_text: str
+    created_at: datetime
+    state: str = Field(default="queued", max_length=20, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class AnswerFailure(SQLModel, table=True):
+    """A wrong security answer, keyed by a keyed hash of the email (known or not)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email_digest: str = Field(max_length=64, index=True)
+    at: datetime = Field(index=True)
+
+
+class SessionRecord(SQLModel, table=True):
+    """One user session, by the reference shown on every screen."""
+
+    reference: str = Field(primary_key=True, max_length=9)
+    started_at: datetime
+    ended_at: datetime | None = None
+    channel: str = Field(default="local", max_length=20)
+    client_address: str | None = Field(default=None, max_length=64)
+    language: str = Field(max_length=5)
+    columns: int = 80
+    rows: int = 24
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+
+
+class JournalEvent(SQLModel, table=True):
+    """What happened in a session: screens, actions, outcomes. Never a secret."""
+
+    __table_args__ = (UniqueConstraint("session_reference", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_reference: str = Field(foreign_key="sessionrecord.reference", index=True)
+    seq: int
+    at: datetime
+    kind: str = Field(max_length=20)
+    name: str = Field(max_length=60)
+    detail: str = Field(default="{}")

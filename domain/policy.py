@@ -1,0 +1,151 @@
+"""The password policy shared by every procedure (SPEC §2)."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.i18n import N_, Translator
+from domain.strength import StrengthEstimate, StrengthLevel, estimate
+from domain.text import normalise_password
+
+_STRICT = re.compile(r"[A-Za-z0-9]*")
+
+
+class Reason(enum.StrEnum):
+    """Why a new password is refused. The codes are stable: the journal keeps them."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    CONTROL_CHARACTER = "control_character"
+    NOT_LETTERS_AND_DIGITS = "not_letters_and_digits"
+    CONFIRMATION_MISMATCH = "confirmation_mismatch"
+    SAME_AS_PREVIOUS = "same_as_previous"
+    TOO_WEAK = "too_weak"
+
+
+_MESSAGES: dict[Reason, str] = {
+    Reason.TOO_SHORT: N_("The password must be at least {min} characters long (it has {length})."),
+    Reason.TOO_LONG: N_("The password must be at most {max} characters long (it has {length})."),
+    Reason.CONTROL_CHARACTER: N_(
+        "The password contains a control character (line break, tab, escape…)."
+    ),
+    Reason.NOT_LETTERS_AND_DIGITS: N_(
+        "The password must contain only letters and digits, without spaces or accents."
+    ),
+    Reason.CONFIRMATION_MISMATCH: N_("The confirmation does not match the new password."),
+    Reason.SAME_AS_PREVIOUS: N_("The new password must be different from the previous one."),
+    Reason.TOO_WEAK: N_("This password is too weak (level Faible). Choose a longer, less predictable one."),
+}
+
+LEVEL_NAMES: dict[StrengthLevel, str] = {
+    StrengthLevel.FAIBLE: N_("Weak"),
+    StrengthLevel.MOYEN: N_("Medium"),
+    StrengthLevel.FORT: N_("Strong"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    reason: Reason
+    params: dict[str, int] = field(default_factory=dict)
+
+    def message(self, t: Translator) -> str:
+        return t._(_MESSAGES[self.reason]).format(**self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    violations: tuple[Violation, ...]
+    level: StrengthLevel | None
+
+    @property
+    def accepted(self) -> bool:
+        return not self.violations
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return tuple(v.reason for v in self.violations)
+
+
+def add_years(day: date, years: int) -> date:
+    """Same day ``years`` later; 29 February maps to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """Every rule a new password must pass. The strength meter is guidance; this decides."""
+
+    min_length: int = 20
+    max_length: int = 128
+    strict_charset: bool = False
+    history_depth: int = 5
+    validity_years: int = 3
+    moyen_log10: float = 14.0
+    fort_log10: float = 18.0
+
+    def expires_on(self, changed_on: date) -> date:
+        """The last valid day of a password changed on ``changed_on``."""
+        return add_years(changed_on, self.validity_years)
+
+    def length(self, password: str) -> int:
+        return len(normalise_password(password))
+
+    def strength(self, password: str, personal_words: Iterable[str] = ()) -> StrengthLevel:
+        return self.estimate(password, personal_words).level(self.moyen_log10, self.fort_log10)
+
+    def estimate(self, password: str, personal_words: Iterable[str] = ()) -> StrengthEstimate:
+        """Bounded-cost estimate; inputs over the maximum length are cut to it first."""
+        text = normalise_password(password)[: self.max_length]
+        return estimate(text, personal_words_for_zxcvbn(personal_words))
+
+    def check(
+        self,
+        password: str,
+        confirmation: str,
+        *,
+        personal_words: Iterable[str] = (),
+        is_previous: Callable[[str], bool] = lambda _: False,
+    ) -> PolicyResult:
+        """Check a new password. ``is_previous`` tells whether the (NFC) password matches
+        one kept in history; it is only called when every cheaper rule passed."""
+        text = normalise_password(password)
+        violations: list[Violation] = []
+        length = len(text)
+        if length < self.min_length:
+            violations.append(Violation(Reason.TOO_SHORT, {"min": self.min_length, "length": length}))
+        if length > self.max_length:
+            violations.append(Violation(Reason.TOO_LONG, {"max": self.max_length, "length": length}))
+        if not text.isprintable():
+            violations.append(Violation(Reason.CONTROL_CHARACTER))
+        elif self.strict_charset and not _STRICT.fullmatch(text):
+            violations.append(Violation(Reason.NOT_LETTERS_AND_DIGITS))
+        if text != normalise_password(confirmation):
+            violations.append(Violation(Reason.CONFIRMATION_MISMATCH))
+        level: StrengthLevel | None = None
+        if length <= self.max_length:
+            level = self.strength(text, personal_words)
+            if level is StrengthLevel.FAIBLE:
+                violations.append(Violation(Reason.TOO_WEAK))
+        if not violations and is_previous(text):
+            violations.append(Violation(Reason.SAME_AS_PREVIOUS))
+        return PolicyResult(tuple(violations), level)
+
+
+def personal_words_for_zxcvbn(words: Iterable[str]) -> Sequence[str]:
+    """Split the account's own words (names, email, numbers) into what zxcvbn matches."""
+    out: list[str] = []
+    for word in words:
+        if not word:
+            continue
+        lowered = word.casefold().strip()
+        out.append(lowered)
+        out.extend(p for p in re.split(r"[\s@._\-+]+", lowered) if len(p) >= 3)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,126 @@
+"""Operator settings, read from the environment (prefix ``MOTDEPASSE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[Language, ...] = ("fr", "en")
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("motdepasse", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Built by :func:`load_settings`, never at import."""
+
+    model_config = SettingsConfigDict(env_prefix="MOTDEPASSE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the SQLite database, the secret key and (later) the SSH host key live."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL. Default: a SQLite file ``motdepasse.db`` in ``data_dir``."""
+
+    lang: Language = "fr"
+    """Default language of the interface and of emails: ``fr`` (reference) or ``en``."""
+
+    timezone: str = "Europe/Paris"
+    """Time zone in which times are shown to users (lockouts, emails)."""
+
+    captcha: Literal["on", "off"] = "on"
+    """``off`` is for test environments only: every screen then shows a warning banner."""
+
+    captcha_length: int = Field(default=6, ge=4, le=10)
+    """Number of characters drawn for each CAPTCHA."""
+
+    captcha_ttl_seconds: int = Field(default=180, ge=30)
+    """A CAPTCHA older than this is refused and a new one is drawn."""
+
+    password_min_length: int = Field(default=20, ge=20)
+    """Minimum length in Unicode code points after NFC normalisation (the sheets: 20)."""
+
+    password_max_length: int = Field(default=128, ge=128, le=1024)
+    """Maximum length accepted; at least 128."""
+
+    password_charset: Literal["printable", "strict"] = "printable"
+    """``printable``: every printable character (2024 sheet). ``strict``: ASCII letters
+    and digits only, no spaces, no accented letters (the older forgot-password sheet)."""
+
+    password_history_depth: int = Field(default=5, ge=1, le=50)
+    """How many previous passwords a new one must differ from (at least the last one)."""
+
+    password_validity_years: int = Field(default=3, ge=1, le=10)
+    """Validity of a new password, in years; the expiry date is the last valid day."""
+
+    strength_moyen_log10: float = 14.0
+    """Estimated guesses (log10) from which a password is *Moyen* (accepted)."""
+
+    strength_fort_log10: float = 18.0
+    """Estimated guesses (log10) from which a password is *Fort*."""
+
+    argon2_time_cost: int = Field(default=2, ge=2)
+    """Argon2id iterations; OWASP's floor is 2 with 19 MiB."""
+
+    argon2_memory_kib: int = Field(default=19456, ge=19456)
+    """Argon2id memory in KiB; OWASP's floor is 19 MiB (19456 KiB)."""
+
+    argon2_parallelism: int = Field(default=1, ge=1, le=8)
+    """Argon2id lanes."""
+
+    answer_max_failures: int = Field(default=5, ge=1)
+    """Wrong security answers allowed for one email within the window below."""
+
+    answer_window_minutes: int = Field(default=15, ge=1)
+    """The window in which wrong answers are counted."""
+
+    answer_lockout_minutes: int = Field(default=15, ge=1)
+    """How long the forgot-password procedure is refused after too many wrong answers."""
+
+    secret_key: str | None = None
+    """Key for keyed hashes (decoy questions, throttling keys). Default: generated once
+    and kept in ``data_dir/secret.key``. Every front end sharing a database needs the same."""
+
+    mail_from: str = "ne-pas-repondre@motdepasse.example"
+    """The no-reply sender address of confirmation emails."""
+
+    support_hours_fr: str = "du lundi au vendredi, de 8h00 à 19h30"
+    """Opening hours of the support line, in French."""
+
+    support_hours_en: str = "Monday to Friday, 8:00 to 19:30"
+    """Opening hours of the support line, in English."""
+
+    support_phone: str = "0809 400 210"
+    """Support phone number (free service + price of a call)."""
+
+    support_form_fr: str = (
+        "le formulaire en ligne : Contact > Professionnel > "
+        "Une assistance aux téléprocédures"
+    )
+    """Where the online support form is, in French."""
+
+    support_form_en: str = (
+        "the online form: Contact > Professional > Online procedures assistance"
+    )
+    """Where the online support form is, in English."""
+
+    @field_validator("password_history_depth")
+    @classmethod
+    def _history_at_least_one(cls, value: int) -> int:
+        return max(1, value)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'motdepasse.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (CLI flags, tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""Limits on wrong security answers, per email, known or not (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import col, delete, func, select
+
+from domain.models import AnswerFailure
+from domain.storage import UnitOfWork
+
+
+class AnswerThrottle:
+    """After ``max_failures`` wrong answers within ``window``, refuse for ``lockout``."""
+
+    def __init__(self, *, max_failures: int, window: timedelta, lockout: timedelta) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self.lockout = lockout
+
+    def locked_until(self, uow: UnitOfWork, digest: str, now: datetime) -> datetime | None:
+        since = now - max(self.window, self.lockout)
+        rows = uow.session.exec(
+            select(AnswerFailure.at)
+            .where(AnswerFailure.email_digest == digest, col(AnswerFailure.at) >= since)
+            .order_by(col(AnswerFailure.at).desc())
+        ).all()
+        times = [_aware(t) for t in rows]
+        for index in range(len(times) - self.max_failures + 1):
+            newest, oldest = times[index], times[index + self.max_failures - 1]
+            if newest - oldest <= self.window:
+                until = newest + self.lockout
+                return until if until > now else None
+        return None
+
+    def record_failure(self, uow: UnitOfWork, digest: str, now: datetime) -> None:
+        uow.session.add(AnswerFailure(email_digest=digest, at=now))
+
+    def clear(self, uow: UnitOfWork, digest: str) -> None:
+        uow.session.exec(delete(AnswerFailure).where(col(AnswerFailure.email_digest) == digest))  # type: ignore[call-overload]
+
+    def failures(self, uow: UnitOfWork, digest: str, now: datetime) -> int:
+        return int(
+            uow.session.exec(
+                select(func.count())
+                .select_from(AnswerFailure)
+                .where(AnswerFailure.email_digest == digest, col(AnswerFailure.at) >= now - self.window)
+            ).one()
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every instant here is UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
