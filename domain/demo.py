@@ -58,20 +58,24 @@ DEMO_ACCOUNTS: tuple[tuple[AccountBase, str, str, str, int], ...] = (
 """(fields, answer, current password, case, days since the password was set)."""
 
 
+def describe_demo() -> list[DemoAccount]:
+    """The demo accounts with the secrets they were created with."""
+    return [
+        DemoAccount(
+            email=fields.email,
+            name=f"{fields.first_name} {fields.last_name}",
+            question=fields.security_question,
+            answer=answer,
+            password=password,
+            case=case,
+        )
+        for fields, answer, password, case, _age in DEMO_ACCOUNTS
+    ]
+
+
 def seed_demo(services: Services) -> list[DemoAccount]:
     """Create the demo accounts in an empty database."""
     now = services.clock.now()
-    out: list[DemoAccount] = []
-    for fields, answer, password, case, age_days in DEMO_ACCOUNTS:
+    for fields, answer, password, _case, age_days in DEMO_ACCOUNTS:
         register(services, fields, password=password, answer=answer, set_at=now - timedelta(days=age_days))
-        out.append(
-            DemoAccount(
-                email=fields.email,
-                name=f"{fields.first_name} {fields.last_name}",
-                question=fields.security_question,
-                answer=answer,
-                password=password,
-                case=case,
-            )
-        )
-    return out
+    return describe_demo()

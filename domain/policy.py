@@ -38,7 +38,7 @@ _MESSAGES: dict[Reason, str] = {
     ),
     Reason.CONFIRMATION_MISMATCH: N_("The confirmation does not match the new password."),
     Reason.SAME_AS_PREVIOUS: N_("The new password must be different from the previous one."),
-    Reason.TOO_WEAK: N_("This password is too weak (level Faible). Choose a longer, less predictable one."),
+    Reason.TOO_WEAK: N_("This password is too weak. Choose a longer, less predictable one."),
 }
 
 LEVEL_NAMES: dict[StrengthLevel, str] = {

@@ -1,0 +1,98 @@
+"""Step 1: « Adresse électronique de connexion » + CAPTCHA."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label, Static
+
+from screens.base import ShowFallback
+from screens.forgot_base import ForgotStepScreen
+from tui.widgets.captcha_view import CaptchaView
+from tui.widgets.safe_input import SafeInput
+
+
+class ForgotEmailScreen(ForgotStepScreen):
+    screen_name = "forgot_email"
+    step_number = 1
+
+    def __init__(self, flow, email: str = "") -> None:  # type: ignore[no-untyped-def]
+        super().__init__(flow)
+        self._initial_email = email
+
+    def key_hints(self) -> str:
+        return self._("Tab: next field · Enter: confirm · Esc: back to login")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        yield from self.compose_step()
+        yield Static(
+            _("Type your login email address and the characters of the image, then « Continue »."),
+            markup=False,
+            classes="intro",
+        )
+        yield Label(_("Login email address"), classes="field-label")
+        yield SafeInput(self._initial_email, id="email", max_length=254, compact=True)
+        yield Label(_("Copy the characters of the image"), classes="field-label")
+        yield CaptchaView(self.session.captcha, self.t)
+        yield SafeInput(id="captcha", max_length=20, compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button(_("Continue"), id="continue", classes="submit", variant="primary", compact=True)
+            yield Button(_("Change the image"), id="refresh", compact=True)
+            yield Button(_("Spell the characters"), id="spell", compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button(_("Back to login"), id="back", compact=True)
+            yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
+
+    def on_mount(self) -> None:
+        target = "#captcha" if self._initial_email else "#email"
+        self.query_one(target, Input).focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).value = ""
+
+    def _fields(self) -> list[Input]:
+        return [self.query_one("#email", Input), self.query_one("#captcha", Input)]
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        if self.next_empty_or_submit(self._fields()):
+            self._continue()
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        email, captcha = (field.value for field in self._fields())
+        self.session.journal.record("action", "submit", step="email", email_length=len(email))
+        self.run_worker(self._submit(email, captcha), exclusive=True, group="submit")
+
+    async def _submit(self, email: str, captcha: str) -> None:
+        outcome = await self.run_step(lambda: self.flow.submit_email(email, captcha))
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).value = ""
+        if not outcome.ok:
+            target = "#email" if "invalid_email" in outcome.codes else "#captcha"
+            self.query_one(target, Input).focus()
+
+    @on(Button.Pressed, "#refresh")
+    def _refresh(self) -> None:
+        self.session.captcha.refresh()
+        self.session.journal.record("action", "captcha_refresh")
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).focus()
+
+    @on(Button.Pressed, "#spell")
+    def _spell(self) -> None:
+        shown = self.query_one(CaptchaView).toggle_spelled()
+        self.session.journal.record("action", "captcha_spelled", shown=shown)
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#fallback")
+    def _fallback(self) -> None:
+        self.session.journal.record("action", "fallback_info")
+        self.post_message(ShowFallback())

@@ -1,0 +1,117 @@
+"""« Connexion à mon espace professionnel » (SPEC §3.4)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label
+
+from domain.flows.login import LoginStatus, log_in
+from screens.base import BaseScreen, ForgotRequested, ShowFallback, SignedIn
+from tui.widgets.captcha_view import CaptchaView
+from tui.widgets.safe_input import SafeInput
+
+
+class LoginScreen(BaseScreen):
+    screen_name = "login"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "noop", show=False),
+    ]
+
+    def title_text(self) -> str:
+        return self._("Log in to my professional account")
+
+    def key_hints(self) -> str:
+        return self._("Tab: next field · Enter: confirm · Ctrl+Q: quit")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        yield Label(_("Login email address"), classes="field-label")
+        yield SafeInput(id="email", max_length=254, compact=True)
+        yield Label(_("Password"), classes="field-label")
+        yield SafeInput(id="password", password=True, max_length=1024, compact=True)
+        yield Label(_("Copy the characters of the image"), classes="field-label")
+        yield CaptchaView(self.session.captcha, self.t)
+        yield SafeInput(id="captcha", max_length=20, compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button(_("Log in"), id="login", classes="submit", variant="primary", compact=True)
+            yield Button(_("Change the image"), id="refresh", compact=True)
+            yield Button(_("Spell the characters"), id="spell", compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button(_("Forgot password"), id="forgot", compact=True)
+            yield Button(_("Help"), id="help", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#email", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).value = ""
+        self.query_one("#password", Input).value = ""
+
+    def action_noop(self) -> None:
+        """Escape does nothing on the first screen."""
+
+    def _fields(self) -> list[Input]:
+        return [self.query_one(f"#{name}", Input) for name in ("email", "password", "captcha")]
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        if self.next_empty_or_submit(self._fields()):
+            self._submit()
+
+    @on(Button.Pressed, "#login")
+    def _submit(self) -> None:
+        email, password, captcha = (field.value for field in self._fields())
+        self.session.journal.record(
+            "action", "login", email_length=len(email), password_length=len(password)
+        )
+        self.set_busy(True)
+        self.run_worker(self._log_in(email, password, captcha), exclusive=True, group="submit")
+
+    async def _log_in(self, email: str, password: str, captcha: str) -> None:
+        try:
+            result = await asyncio.to_thread(log_in, self.session, email, password, captcha)
+        finally:
+            self.set_busy(False)
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).value = ""
+        if result.status is LoginStatus.OK and result.card is not None:
+            self.show_errors([])
+            self.post_message(SignedIn(result.card))
+            return
+        self.show_errors([result.message])
+        if result.status is LoginStatus.CAPTCHA:
+            self.query_one("#captcha", Input).focus()
+        else:
+            self.query_one("#password", Input).value = ""
+            self.query_one("#password", Input).focus()
+
+    @on(Button.Pressed, "#refresh")
+    def _refresh(self) -> None:
+        self.session.captcha.refresh()
+        self.session.journal.record("action", "captcha_refresh")
+        self.query_one(CaptchaView).refresh_challenge()
+        self.query_one("#captcha", Input).focus()
+
+    @on(Button.Pressed, "#spell")
+    def _spell(self) -> None:
+        shown = self.query_one(CaptchaView).toggle_spelled()
+        self.session.journal.record("action", "captcha_spelled", shown=shown)
+
+    @on(Button.Pressed, "#forgot")
+    def _forgot(self) -> None:
+        self.session.journal.record("action", "forgot_password")
+        self.post_message(ForgotRequested(self.query_one("#email", Input).value))
+
+    @on(Button.Pressed, "#help")
+    def _help(self) -> None:
+        self.session.journal.record("action", "help")
+        self.post_message(ShowFallback())

@@ -1,0 +1,1 @@
+"""Reusable widgets. They import ``domain`` only (never ``screens`` or the app)."""
