@@ -33,6 +33,7 @@ class ForgotQuestionScreen(ForgotStepScreen):
         with Horizontal(classes="buttons"):
             yield Button(_("Continue"), id="continue", classes="submit", variant="primary", compact=True)
             yield Button(_("Previous step"), id="back", compact=True)
+        with Horizontal(classes="buttons"):
             yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
 
     def on_mount(self) -> None:

@@ -22,6 +22,14 @@ NEW: dict[str, str] = {}
 """Translations of new strings (merged into the catalogue, then move them to the .po)."""
 
 
+def french_typography(text: str) -> str:
+    """No line break inside « … » nor before : ; ! ? (a no-break space, as French typesets)."""
+    for before, after in ((" :", "\u00a0:"), (" ;", "\u00a0;"), (" !", "\u00a0!"), (" ?", "\u00a0?"),
+                          ("« ", "«\u00a0"), (" »", "\u00a0»")):
+        text = text.replace(before, after)
+    return text
+
+
 def source_messages() -> list[str]:
     found: dict[str, None] = {}
     for package in ("domain", "screens", "tui"):
@@ -50,7 +58,7 @@ def main() -> int:
         if msgid not in existing:
             missing.append(msgid)
             continue
-        catalog.add(msgid, existing[msgid])
+        catalog.add(msgid, french_typography(existing[msgid]))
     if missing:
         print("missing French translations:", *missing, sep="\n  ", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ class SafeInput(Input):
             self.cursor_blink = False  # stable snapshots and replays
 
     def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the raw text too
         lines = event.text.splitlines()
         cleaned = strip_controls(lines[0]) if lines else ""
         if cleaned:
