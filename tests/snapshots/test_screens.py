@@ -1,0 +1,132 @@
+"""One snapshot per screen at 80×24 (French, plus English for the steps)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from domain.settings import Language
+from tests.ui_helpers import (
+    make_app,
+    make_services,
+    settle,
+    type_text,
+    walk_to_new_password,
+    walk_to_question,
+    walk_to_summary,
+)
+from tui.app import MotDePasseApp
+
+Steps = Callable[[Pilot[None], MotDePasseApp], Awaitable[None]]
+
+
+async def login(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await pilot.pause()
+
+
+async def forgot_email(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await pilot.press(*["tab"] * 6, "enter")
+    await pilot.pause()
+
+
+async def forgot_email_spelled(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await forgot_email(pilot, app)
+    await pilot.press("tab", "tab", "tab", "tab", "enter")
+    await pilot.pause()
+
+
+async def question(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await walk_to_question(pilot, app, keyboard=False)
+
+
+async def new_password(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await walk_to_new_password(pilot, app, keyboard=False)
+    await type_text(pilot, "aaaaaaaaaaaaaaaaaaaaaa", keyboard=False)
+    await pilot.press("enter")
+    await type_text(pilot, "bbb", keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await pilot.pause(0.3)
+
+
+async def recommendations(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await walk_to_new_password(pilot, app, keyboard=False)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+async def summary(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await walk_to_summary(pilot, app, keyboard=False)
+
+
+async def fallback(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await pilot.press(*["tab"] * 7, "enter")
+    await pilot.pause()
+
+
+async def demo_accounts(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await pilot.press("f2")
+    await pilot.pause()
+
+
+async def home(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    from tests.ui_helpers import LILA, LILA_PASSWORD, solution
+
+    await type_text(pilot, LILA, keyboard=False)
+    await pilot.press("tab")
+    await type_text(pilot, LILA_PASSWORD, keyboard=False)
+    await pilot.press("tab")
+    await type_text(pilot, solution(app), keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+async def wrong_login(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    from tests.ui_helpers import LILA, solution
+
+    await type_text(pilot, LILA, keyboard=False)
+    await pilot.press("tab")
+    await type_text(pilot, "pas-le-bon-mot-de-passe", keyboard=False)
+    await pilot.press("tab")
+    await type_text(pilot, solution(app), keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+CASES: list[tuple[str, Language, Steps]] = [
+    ("login", "fr", login),
+    ("login_wrong", "fr", wrong_login),
+    ("demo_accounts", "fr", demo_accounts),
+    ("forgot_email", "fr", forgot_email),
+    ("forgot_email_spelled", "fr", forgot_email_spelled),
+    ("forgot_question", "fr", question),
+    ("forgot_new_password", "fr", new_password),
+    ("recommendations", "fr", recommendations),
+    ("forgot_summary", "fr", summary),
+    ("fallback", "fr", fallback),
+    ("home", "fr", home),
+    ("login", "en", login),
+    ("forgot_email", "en", forgot_email),
+    ("forgot_question", "en", question),
+    ("forgot_new_password", "en", new_password),
+    ("forgot_summary", "en", summary),
+]
+
+
+@pytest.mark.parametrize(("name", "lang", "steps"), CASES, ids=[f"{n}-{lang}" for n, lang, _ in CASES])
+def test_screen(snap_compare, tmp_path: Path, name: str, lang: Language, steps: Steps) -> None:  # type: ignore[no-untyped-def]
+    services = make_services(tmp_path)
+    app = make_app(services, lang)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        await steps(pilot, app)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    finally:
+        services.close()
