@@ -139,9 +139,7 @@ def add_account(
     key = email_key(fields.email)
     if session.exec(select(Account).where(Account.email_key == key)).first():
         raise AccountError("email: an account already uses this address")
-    if session.exec(
-        select(Account).where(Account.subscriber_number == fields.subscriber_number)
-    ).first():
+    if session.exec(select(Account).where(Account.subscriber_number == fields.subscriber_number)).first():
         raise AccountError("subscriber number: already used")
     account = Account.model_validate(
         fields,

@@ -7,10 +7,10 @@ French, which is the reference wording. Catalogues are compiled in memory from t
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext
 import io
-from datetime import date, datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -64,14 +64,14 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
 
-    def date(self, day: date) -> str:
+    def date(self, day: dt.date) -> str:
         """A day as the sheets write it: ``05 juin 2026`` / ``05 June 2026``."""
         return format_date(day, "dd MMMM yyyy", locale=self.lang)
 
-    def short_date(self, day: date) -> str:
+    def short_date(self, day: dt.date) -> str:
         """A day as ``22/07/2024``."""
         return format_date(day, "dd/MM/yyyy", locale=self.lang)
 
-    def time(self, instant: datetime) -> str:
+    def time(self, instant: dt.datetime) -> str:
         """A time of day as ``14:05``."""
         return format_time(instant, "HH:mm", locale=self.lang)

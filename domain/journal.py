@@ -78,7 +78,9 @@ class Journal:
         self._seq = 0
         self._lock = threading.Lock()
 
-    def start(self, *, channel: str, client_address: str | None, language: str, size: tuple[int, int]) -> None:
+    def start(
+        self, *, channel: str, client_address: str | None, language: str, size: tuple[int, int]
+    ) -> None:
         record = SessionRecord(
             reference=self.reference,
             started_at=self._now(),

@@ -28,20 +28,26 @@ def password_changed_email(
     lines = [
         _("Hello {first_name} {last_name},").format(first_name=first_name, last_name=last_name),
         "",
-        _("The change of the password of your professional account has been taken into account "
-          "on {date} at {time}.").format(date=t.date(local.date()), time=t.time(local)),
+        _(
+            "The change of the password of your professional account has been taken into account "
+            "on {date} at {time}."
+        ).format(date=t.date(local.date()), time=t.time(local)),
         _("Your new password is valid until {date}.").format(date=t.date(valid_until)),
     ]
     if client_address:
         lines.append(_("The change was made from the address {address}.").format(address=client_address))
     lines += [
         "",
-        _("If you forget your password, you will need the answer to your security question "
-          "to define a new one."),
+        _(
+            "If you forget your password, you will need the answer to your security question "
+            "to define a new one."
+        ),
         "",
         _("If you did not make this change, contact support at once."),
-        _("The administration never asks for your credentials or your bank details by email, "
-          "text message or phone."),
+        _(
+            "The administration never asks for your credentials or your bank details by email, "
+            "text message or phone."
+        ),
         "",
         _("This message was sent automatically; please do not reply to it."),
     ]

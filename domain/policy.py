@@ -30,9 +30,7 @@ class Reason(enum.StrEnum):
 _MESSAGES: dict[Reason, str] = {
     Reason.TOO_SHORT: N_("The password must be at least {min} characters long (it has {length})."),
     Reason.TOO_LONG: N_("The password must be at most {max} characters long (it has {length})."),
-    Reason.CONTROL_CHARACTER: N_(
-        "The password contains a control character (line break, tab, escape…)."
-    ),
+    Reason.CONTROL_CHARACTER: N_("The password contains a control character (line break, tab, escape…)."),
     Reason.NOT_LETTERS_AND_DIGITS: N_(
         "The password must contain only letters and digits, without spaces or accents."
     ),

@@ -100,14 +100,11 @@ class Settings(BaseSettings):
     """Support phone number (free service + price of a call)."""
 
     support_form_fr: str = (
-        "le formulaire en ligne : Contact > Professionnel > "
-        "Une assistance aux téléprocédures"
+        "le formulaire en ligne : Contact > Professionnel > Une assistance aux téléprocédures"
     )
     """Where the online support form is, in French."""
 
-    support_form_en: str = (
-        "the online form: Contact > Professional > Online procedures assistance"
-    )
+    support_form_en: str = "the online form: Contact > Professional > Online procedures assistance"
     """Where the online support form is, in English."""
 
     @field_validator("password_history_depth")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, delete, func, select
 
@@ -51,6 +51,4 @@ class AnswerThrottle:
 
 def _aware(value: datetime) -> datetime:
     """SQLite returns naive datetimes; every instant here is UTC."""
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)

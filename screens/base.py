@@ -87,8 +87,12 @@ class BaseScreen(Screen[None]):
             )
         if not self.session.captcha.enabled:
             yield Static(
-                Text(_("⚠ TEST MODE: the CAPTCHA is disabled (MOTDEPASSE_CAPTCHA=off). "
-                       "Never use this setting in production.")),
+                Text(
+                    _(
+                        "⚠ TEST MODE: the CAPTCHA is disabled (MOTDEPASSE_CAPTCHA=off). "
+                        "Never use this setting in production."
+                    )
+                ),
                 markup=False,
                 classes="test-banner",
             )

@@ -30,16 +30,20 @@ class FallbackScreen(BaseScreen):
         english = self.t.lang == "en"
         text = Text()
         text.append(
-            _("To change your password you need the login email address you chose when "
-              "you created your professional account, and the answer to your security question.")
+            _(
+                "To change your password you need the login email address you chose when "
+                "you created your professional account, and the answer to your security question."
+            )
         )
         text.append("\n\n")
         text.append(_("If you no longer have them:"), style="bold")
         text.append("\n")
         for line in (
             _("create a new professional account in expert mode;"),
-            _("then request the substitution of the holder of each company you managed "
-              "directly in your former account;"),
+            _(
+                "then request the substitution of the holder of each company you managed "
+                "directly in your former account;"
+            ),
             _("and re-create the delegations for the companies you managed with other users."),
         ):
             text.append("• " + line + "\n")
@@ -54,12 +58,16 @@ class FallbackScreen(BaseScreen):
         )
         text.append("\n")
         text.append(
-            _("Online: {form}.").format(form=settings.support_form_en if english else settings.support_form_fr)
+            _("Online: {form}.").format(
+                form=settings.support_form_en if english else settings.support_form_fr
+            )
         )
         text.append("\n")
         text.append(
-            _("Support can confirm your subscriber number, your login email address and your "
-              "security question. Nobody, support included, can read your answer.")
+            _(
+                "Support can confirm your subscriber number, your login email address and your "
+                "security question. Nobody, support included, can read your answer."
+            )
         )
         text.append("\n")
         text.append(

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
+from domain.flows.forgot import ForgotPasswordFlow
 from screens.base import ShowFallback
 from screens.forgot_base import ForgotStepScreen
 from tui.widgets.captcha_view import CaptchaView
@@ -17,7 +18,7 @@ class ForgotEmailScreen(ForgotStepScreen):
     screen_name = "forgot_email"
     step_number = 1
 
-    def __init__(self, flow, email: str = "") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, flow: ForgotPasswordFlow, email: str = "") -> None:
         super().__init__(flow)
         self._initial_email = email
 

@@ -35,10 +35,10 @@ class ForgotNewPasswordScreen(ForgotStepScreen):
         _ = self._
         policy = self.session.services.policy
         yield from self.compose_step()
-        rules = _("At least {min} characters, different from your previous password. "
-                  "Level Weak is refused; Medium and Strong are accepted.").format(
-            min=policy.min_length
-        )
+        rules = _(
+            "At least {min} characters, different from your previous password. "
+            "Level Weak is refused; Medium and Strong are accepted."
+        ).format(min=policy.min_length)
         if policy.strict_charset:
             rules += " " + _("Letters and digits only: no spaces, no accented letters.")
         yield Static(rules, markup=False, classes="intro")

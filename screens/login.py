@@ -70,9 +70,7 @@ class LoginScreen(BaseScreen):
     @on(Button.Pressed, "#login")
     def _submit(self) -> None:
         email, password, captcha = (field.value for field in self._fields())
-        self.session.journal.record(
-            "action", "login", email_length=len(email), password_length=len(password)
-        )
+        self.session.journal.record("action", "login", email_length=len(email), password_length=len(password))
         self.set_busy(True)
         self.run_worker(self._log_in(email, password, captcha), exclusive=True, group="submit")
 

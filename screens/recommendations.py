@@ -30,13 +30,17 @@ class RecommendationsScreen(ModalScreen[None]):
         for line in (
             _("Use a different password for each site or service."),
             _("Never reuse a former password."),
-            _("Never send your password by email, and never give it to anyone: the "
-              "administration will never ask you for it."),
+            _(
+                "Never send your password by email, and never give it to anyone: the "
+                "administration will never ask you for it."
+            ),
             _("Never write your password down where it can be found."),
             _("Renew your password regularly."),
-            _("The sentence technique: think of a sentence you will remember, e.g. « Mon chat "
-              "Tigrou mange 2 souris par jour depuis 2019 ! », and keep the first letters, "
-              "the digits and the signs, or the whole sentence."),
+            _(
+                "The sentence technique: think of a sentence you will remember, e.g. « Mon chat "
+                "Tigrou mange 2 souris par jour depuis 2019 ! », and keep the first letters, "
+                "the digits and the signs, or the whole sentence."
+            ),
         ):
             text.append("• " + line + "\n")
         with Vertical(classes="dialog"):

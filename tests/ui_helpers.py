@@ -64,16 +64,12 @@ async def settle(pilot: Pilot[None], app: MotDePasseApp) -> None:
     """Wait until the step running in a worker thread has finished."""
     for _ in range(100):
         await pilot.pause(0.02)
-        if not any(w.is_running for w in app.workers) and not app.screen.query(
-            "Button.submit:disabled"
-        ):
+        if not any(w.is_running for w in app.workers) and not app.screen.query("Button.submit:disabled"):
             await pilot.pause()
             return
 
 
-async def open_forgot_from_login(
-    pilot: Pilot[None], email: str = LILA, *, keyboard: bool = True
-) -> None:
+async def open_forgot_from_login(pilot: Pilot[None], email: str = LILA, *, keyboard: bool = True) -> None:
     """Login screen → « Mot de passe oublié » with the keyboard only."""
     await type_text(pilot, email, keyboard=keyboard)
     await pilot.press(*["tab"] * 6, "enter")
@@ -89,9 +85,7 @@ async def walk_to_question(
     await settle(pilot, app)
 
 
-async def walk_to_new_password(
-    pilot: Pilot[None], app: MotDePasseApp, *, keyboard: bool = True
-) -> None:
+async def walk_to_new_password(pilot: Pilot[None], app: MotDePasseApp, *, keyboard: bool = True) -> None:
     await walk_to_question(pilot, app, keyboard=keyboard)
     await type_text(pilot, "  PAUL ", keyboard=keyboard)
     await pilot.press("enter")

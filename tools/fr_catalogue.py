@@ -24,8 +24,14 @@ NEW: dict[str, str] = {}
 
 def french_typography(text: str) -> str:
     """No line break inside « … » nor before : ; ! ? (a no-break space, as French typesets)."""
-    for before, after in ((" :", "\u00a0:"), (" ;", "\u00a0;"), (" !", "\u00a0!"), (" ?", "\u00a0?"),
-                          ("« ", "«\u00a0"), (" »", "\u00a0»")):
+    for before, after in (
+        (" :", "\u00a0:"),
+        (" ;", "\u00a0;"),
+        (" !", "\u00a0!"),
+        (" ?", "\u00a0?"),
+        ("« ", "«\u00a0"),
+        (" »", "\u00a0»"),
+    ):
         text = text.replace(before, after)
     return text
 
@@ -50,8 +56,13 @@ def main() -> int:
                     existing[str(message.id)] = message.string
     existing.update(NEW)
     catalog = Catalog(
-        locale="fr", project="motdepasse", version="0.1", charset="utf-8", fuzzy=False,
-        creation_date=datetime(2026, 11, 24, tzinfo=UTC), revision_date=datetime(2026, 11, 24, tzinfo=UTC),
+        locale="fr",
+        project="motdepasse",
+        version="0.1",
+        charset="utf-8",
+        fuzzy=False,
+        creation_date=datetime(2026, 11, 24, tzinfo=UTC),
+        revision_date=datetime(2026, 11, 24, tzinfo=UTC),
     )
     missing = []
     for msgid in source_messages():

@@ -7,7 +7,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from domain.demo import DemoAccount
 from domain.flows.forgot import ForgotPasswordFlow, ForgotStep
@@ -23,6 +22,7 @@ from screens.base import (
 )
 from screens.demo_accounts import DemoAccountsScreen
 from screens.fallback import FallbackScreen
+from screens.forgot_base import ForgotStepScreen
 from screens.forgot_email import ForgotEmailScreen
 from screens.forgot_new_password import ForgotNewPasswordScreen
 from screens.forgot_question import ForgotQuestionScreen
@@ -30,7 +30,7 @@ from screens.forgot_summary import ForgotSummaryScreen
 from screens.home import HomeScreen
 from screens.login import LoginScreen
 
-FORGOT_SCREENS: dict[ForgotStep, type[Screen[None]]] = {
+FORGOT_SCREENS: dict[ForgotStep, type[ForgotStepScreen]] = {
     ForgotStep.QUESTION: ForgotQuestionScreen,
     ForgotStep.NEW_PASSWORD: ForgotNewPasswordScreen,
     ForgotStep.SUMMARY: ForgotSummaryScreen,
@@ -95,7 +95,7 @@ class MotDePasseApp(App[None]):
     def on_flow_advanced(self, _message: FlowAdvanced) -> None:
         assert self.forgot_flow is not None
         screen = FORGOT_SCREENS[self.forgot_flow.step]
-        self.push_screen(screen(self.forgot_flow))  # type: ignore[call-arg]
+        self.push_screen(screen(self.forgot_flow))
 
     def on_flow_back(self, _message: FlowBack) -> None:
         if len(self.screen_stack) > 2:

@@ -34,9 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "procedure sheets. Press F2 in the app to see the demo accounts and their answers.",
     )
     _add_lang(demo)
-    demo.add_argument(
-        "--keep", action="store_true", help="keep the demo database of the previous run"
-    )
+    demo.add_argument("--keep", action="store_true", help="keep the demo database of the previous run")
 
     run = commands.add_parser(
         "run",
@@ -76,9 +74,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         accounts = describe_demo() if keep else seed_demo(services)
         print(f"motdepasse demo: database {database}")
-        MotDePasseApp(
-            services, language=_language(args.lang, settings.lang), demo_accounts=accounts
-        ).run()
+        MotDePasseApp(services, language=_language(args.lang, settings.lang), demo_accounts=accounts).run()
     finally:
         services.close()
     return 0

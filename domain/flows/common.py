@@ -34,8 +34,10 @@ class Outcome:
         return cls(ok=False, messages=(t._(message).format(**params),), codes=(code,))
 
 
-CAPTCHA_WRONG = N_("The characters typed do not match the image, or the image expired. "
-                   "A new image is shown: type its characters.")
+CAPTCHA_WRONG = N_(
+    "The characters typed do not match the image, or the image expired. "
+    "A new image is shown: type its characters."
+)
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
 STALE = N_("The password of this account was changed in another session. Start again.")
 

@@ -20,6 +20,7 @@ from domain.flows.common import (
     meter_level,
 )
 from domain.i18n import N_
+from domain.models import Account
 from domain.services import UserSession
 from domain.strength import StrengthLevel
 from domain.text import email_key, looks_like_email, normalise_answer
@@ -27,8 +28,10 @@ from domain.throttle import AnswerThrottle
 
 INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
 WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
-LOCKED = N_("Too many wrong answers. This procedure is refused for this address until {time} "
-            "({date}). You can still log in with your current password.")
+LOCKED = N_(
+    "Too many wrong answers. This procedure is refused for this address until {time} "
+    "({date}). You can still log in with your current password."
+)
 EMPTY_ANSWER = N_("Type the answer to your security question.")
 
 
@@ -130,7 +133,7 @@ class ForgotPasswordFlow:
         account = None
         if target is not None:
             with services.uow() as uow:
-                account = uow.session.get(accounts.Account, target.account_id)
+                account = uow.session.get(Account, target.account_id)
         if account is None:
             services.hasher.verify_dummy(normalised)
             ok = False
@@ -174,8 +177,11 @@ class ForgotPasswordFlow:
         )
         if not outcome.ok:
             journal.record(
-                "outcome", "password_refused", reasons=list(outcome.codes),
-                length=len(password), confirmation_length=len(confirmation),
+                "outcome",
+                "password_refused",
+                reasons=list(outcome.codes),
+                length=len(password),
+                confirmation_length=len(confirmation),
             )
             return outcome
         self.valid_until = valid_until

@@ -14,8 +14,10 @@ from domain.services import UserSession
 from domain.text import normalise_password
 
 INVALID = N_("The email address or the password is wrong.")
-EXPIRED = N_("Your password expired on {date}. Define a new one with the procedure "
-             "« Mot de passe oublié » (forgot password).")
+EXPIRED = N_(
+    "Your password expired on {date}. Define a new one with the procedure "
+    "« Mot de passe oublié » (forgot password)."
+)
 
 
 class LoginStatus(enum.StrEnum):

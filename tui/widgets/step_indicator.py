@@ -24,9 +24,7 @@ class StepIndicator(Static):
     def _build(self) -> Text:
         _ = self._t._
         text = Text()
-        text.append(
-            _("Step {n} of {total}: ").format(n=self._current, total=len(self._steps)), style="bold"
-        )
+        text.append(_("Step {n} of {total}: ").format(n=self._current, total=len(self._steps)), style="bold")
         for index, label in enumerate(self._steps, start=1):
             if index > 1:
                 text.append(" › ")
