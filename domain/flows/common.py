@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from domain import accounts
 from domain.i18n import N_, Translator
@@ -40,10 +40,6 @@ CAPTCHA_WRONG = N_(
 )
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
 STALE = N_("The password of this account was changed in another session. Start again.")
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass
