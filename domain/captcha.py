@@ -7,6 +7,7 @@ The accessible alternative spells each character out in words in the session's l
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from dataclasses import dataclass
@@ -58,6 +59,11 @@ SPELLING: dict[str, str] = {
 }
 
 
+@functools.cache
+def _figlet(font: str) -> pyfiglet.Figlet:
+    return pyfiglet.Figlet(font=font, width=200)
+
+
 @dataclass(frozen=True, slots=True)
 class CaptchaChallenge:
     serial: int
@@ -66,7 +72,7 @@ class CaptchaChallenge:
     drawn_at: datetime
 
     def image(self) -> str:
-        art = pyfiglet.figlet_format(" ".join(self.solution), font=self.font, width=200)
+        art = _figlet(self.font).renderText(" ".join(self.solution))
         return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))
 
     def spelled(self, t: Translator) -> str:

@@ -96,7 +96,7 @@ class BaseScreen(Screen[None]):
                 markup=False,
                 classes="test-banner",
             )
-        with VerticalScroll(classes="body"):
+        with VerticalScroll(classes="body", can_focus=False):
             yield from self.compose_body()
             yield Static("", markup=False, classes="errors", id="errors")
         hints = self.key_hints()

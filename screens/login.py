@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
+from domain.demo import DemoAccount
 from domain.flows.login import LoginStatus, log_in
+from domain.services import UserSession
 from screens.base import BaseScreen, ForgotRequested, ShowFallback, SignedIn
 from tui.widgets.captcha_view import CaptchaView
 from tui.widgets.safe_input import SafeInput
@@ -19,6 +22,10 @@ from tui.widgets.safe_input import SafeInput
 
 class LoginScreen(BaseScreen):
     screen_name = "login"
+
+    def __init__(self, session: UserSession, demo_accounts: Sequence[DemoAccount] = ()) -> None:
+        super().__init__(session)
+        self.demo_accounts = tuple(demo_accounts)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "noop", show=False),
@@ -32,6 +39,15 @@ class LoginScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         _ = self._
+        if self.demo_accounts:
+            first = self.demo_accounts[0]
+            yield Static(
+                _(
+                    "Demo: {name}, {email}, answer « {answer} », password {password}. F2: every demo account."
+                ).format(name=first.name, email=first.email, answer=first.answer, password=first.password),
+                markup=False,
+                classes="demo-notice",
+            )
         yield Label(_("Login email address"), classes="field-label")
         yield SafeInput(id="email", max_length=254, compact=True)
         yield Label(_("Password"), classes="field-label")
@@ -55,6 +71,8 @@ class LoginScreen(BaseScreen):
         self.query_one(CaptchaView).refresh_challenge()
         self.query_one("#captcha", Input).value = ""
         self.query_one("#password", Input).value = ""
+        email = self.query_one("#email", Input)
+        (self.query_one("#password", Input) if email.value else email).focus()
 
     def action_noop(self) -> None:
         """Escape does nothing on the first screen."""

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "domain" / "locale" / "fr" / "LC_MESSAGES" / "motdepasse.po"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
-NEW: dict[str, str] = {}
+NEW: dict[str, str] = {
+    "Demo: {name}, {email}, answer « {answer} », password {password}. F2: every demo account.": "Démo : {name}, {email}, réponse « {answer} », mot de passe {password}. F2 : tous les comptes de démo.",
+}
 """Translations of new strings (merged into the catalogue, then move them to the .po)."""
 
 

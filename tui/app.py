@@ -82,7 +82,7 @@ class MotDePasseApp(App[None]):
             size=(self.size.width, self.size.height),
             reference=self._reference,
         )
-        self.push_screen(LoginScreen(self.user_session))
+        self.push_screen(LoginScreen(self.user_session, self.demo_accounts))
 
     def on_unmount(self) -> None:
         if self.user_session is not None:
