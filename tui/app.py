@@ -112,6 +112,24 @@ class MotDePasseApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report shows every local variable, passwords included: keep
+        the traceback (exception messages never hold a secret) but without the locals."""
+        import sys
+
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        error = sys.exc_info()[1]
+        if self.user_session is not None:
+            self.user_session.journal.record(
+                "session", "crash", error=type(error).__name__ if error else "unknown"
+            )
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     def action_demo_accounts(self) -> None:
         if self.demo_accounts and not isinstance(self.screen, DemoAccountsScreen):
             self.push_screen(DemoAccountsScreen(self.session.t, self.demo_accounts))

@@ -263,3 +263,34 @@ async def test_summary_is_reached_only_once(tmp_path: Path) -> None:
     assert len(emails) == 1
     assert emails[0].subject == "Espace professionnel - Modification du mot de passe"
     services.close()
+
+
+async def test_a_crash_report_never_shows_a_secret(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from screens.forgot_new_password import ForgotNewPasswordScreen as Screen
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    secret = "Secret-Tres-Secret-Du-Test-42"
+
+    def explode(self: Screen) -> None:
+        typed = self.query_one("#new", Input).value
+        raise RuntimeError(f"boom ({len(typed)} characters)")
+
+    original = Screen._validate
+    Screen._validate = explode  # type: ignore[method-assign]
+    try:
+        with pytest.raises(RuntimeError):
+            async with app.run_test(size=(80, 24)) as pilot:
+                await walk_to_new_password(pilot, app, keyboard=False)
+                await type_text(pilot, secret, keyboard=False)
+                await pilot.press("tab")
+                await type_text(pilot, secret, keyboard=False)
+                await pilot.press("enter")
+                await pilot.pause()
+    finally:
+        Screen._validate = original  # type: ignore[method-assign]
+    captured = capfd.readouterr()
+    rendered = captured.out + captured.err
+    assert "boom (29 characters)" in rendered
+    assert secret not in rendered
+    services.close()
