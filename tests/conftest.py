@@ -78,4 +78,3 @@ def session(services, demo) -> UserSession:
 @pytest.fixture
 def captcha_session(captcha_services, captcha_demo) -> UserSession:
     return captcha_services.open_session()
-
