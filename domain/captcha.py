@@ -22,7 +22,13 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """No 0/O, 1/I/L: characters that look alike in a terminal font are left out."""
 
 FONTS = ("standard", "small", "smslant", "slant", "ogre", "thick", "rectangles")
-"""FIGlet fonts at most 6 rows high and 40 columns wide for 6 characters."""
+"""FIGlet fonts at most 6 rows high. Wide characters (W, M) can make some too wide for
+80 columns: a challenge is drawn in a font where its image fits :data:`MAX_WIDTH`."""
+
+FALLBACK_FONT = "rectangles"
+"""Six of its widest characters take 52 columns: it always fits."""
+
+MAX_WIDTH = 60
 
 SPELLING: dict[str, str] = {
     "A": N_("A as in Alpha"),
@@ -64,6 +70,15 @@ def _figlet(font: str) -> pyfiglet.Figlet:
     return pyfiglet.Figlet(font=font, width=200)
 
 
+def render(solution: str, font: str) -> str:
+    art = _figlet(font).renderText(" ".join(solution))
+    return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))
+
+
+def image_width(image: str) -> int:
+    return max((len(line) for line in image.split("\n")), default=0)
+
+
 @dataclass(frozen=True, slots=True)
 class CaptchaChallenge:
     serial: int
@@ -72,8 +87,7 @@ class CaptchaChallenge:
     drawn_at: datetime
 
     def image(self) -> str:
-        art = _figlet(self.font).renderText(" ".join(self.solution))
-        return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))
+        return render(self.solution, self.font)
 
     def spelled(self, t: Translator) -> str:
         return ", ".join(t._(SPELLING[c]) for c in self.solution)
@@ -106,7 +120,10 @@ class Captcha:
     def _draw(self) -> CaptchaChallenge:
         self._serial += 1
         solution = "".join(self._rng.choice(ALPHABET) for _ in range(self._length))
-        return CaptchaChallenge(self._serial, solution, self._rng.choice(FONTS), self._clock.now())
+        font = self._rng.choice(FONTS)
+        if image_width(render(solution, font)) > MAX_WIDTH:
+            font = FALLBACK_FONT
+        return CaptchaChallenge(self._serial, solution, font, self._clock.now())
 
     def refresh(self) -> CaptchaChallenge:
         """ "Changer l'image": draw a new challenge."""

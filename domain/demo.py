@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.models import AccountBase
+from domain.policy import add_years
 from domain.registration import register
 from domain.services import Services
 
@@ -35,8 +36,8 @@ DEMO_ACCOUNTS: tuple[tuple[AccountBase, str, str, str, int], ...] = (
         ),
         "Paul",
         "Glycine-Orage-Violon-2023",
-        "forgot",
-        400,
+        "valid",
+        695,
     ),
     (
         AccountBase(
@@ -51,11 +52,26 @@ DEMO_ACCOUNTS: tuple[tuple[AccountBase, str, str, str, int], ...] = (
         ),
         "Médor",
         "Cerisier-Boussole-Tambour-42",
-        "forgot",
-        200,
+        "expiring",
+        30,
+    ),
+    (
+        AccountBase(
+            subscriber_number="20232990000303",
+            last_name="DURAND",
+            first_name="Chloé",
+            phone="0145678901",
+            postal_address="8 quai de la Fosse, 44000 Nantes, FRANCE",
+            email="chloe.durand@example.fr",
+            security_question="La ville de naissance de votre père ?",
+        ),
+        "Quimper",
+        "Hibiscus-Lanterne-Falaise-19",
+        "expired",
+        -10,
     ),
 )
-"""(fields, answer, current password, case, days since the password was set)."""
+"""(fields, answer, current password, case, days until the password expires)."""
 
 
 def describe_demo() -> list[DemoAccount]:
@@ -74,8 +90,12 @@ def describe_demo() -> list[DemoAccount]:
 
 
 def seed_demo(services: Services) -> list[DemoAccount]:
-    """Create the demo accounts in an empty database."""
+    """Create the demo accounts in an empty database, each case relative to today: a
+    password valid for long, one expiring within 60 days, one expired."""
     now = services.clock.now()
-    for fields, answer, password, _case, age_days in DEMO_ACCOUNTS:
-        register(services, fields, password=password, answer=answer, set_at=now - timedelta(days=age_days))
+    years = services.policy.validity_years
+    for fields, answer, password, _case, expires_in in DEMO_ACCOUNTS:
+        set_on = add_years(now.date() + timedelta(days=expires_in), -years)
+        set_at = datetime.combine(set_on, now.timetz())
+        register(services, fields, password=password, answer=answer, set_at=set_at)
     return describe_demo()

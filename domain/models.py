@@ -67,6 +67,15 @@ class AnswerFailure(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class LoginFailure(SQLModel, table=True):
+    """A wrong password (login, or the old password of the expired procedure), keyed by
+    account (keyed hash of the email) and by client address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, index=True)
+    at: datetime = Field(index=True)
+
+
 class SessionRecord(SQLModel, table=True):
     """One user session, by the reference shown on every screen."""
 

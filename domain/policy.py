@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,6 +70,16 @@ class PolicyResult:
         return tuple(v.reason for v in self.violations)
 
 
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
+
+
+def is_printable_password(text: str) -> bool:
+    """Every character a keyboard or a password manager may type is allowed, spaces
+    (no-break spaces included) and the joiners inside emoji too; control characters,
+    line and paragraph separators, surrogates and unassigned code points are not."""
+    return not any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in text)
+
+
 def add_years(day: date, years: int) -> date:
     """Same day ``years`` later; 29 February maps to 28 February."""
     try:
@@ -121,7 +132,7 @@ class PasswordPolicy:
             violations.append(Violation(Reason.TOO_SHORT, {"min": self.min_length, "length": length}))
         if length > self.max_length:
             violations.append(Violation(Reason.TOO_LONG, {"max": self.max_length, "length": length}))
-        if not text.isprintable():
+        if not is_printable_password(text):
             violations.append(Violation(Reason.CONTROL_CHARACTER))
         elif self.strict_charset and not _STRICT.fullmatch(text):
             violations.append(Violation(Reason.NOT_LETTERS_AND_DIGITS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 
 from domain.captcha import Captcha
 from domain.clock import Clock, SystemClock
+from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
 from domain.i18n import Translator
 from domain.journal import Journal, JournalWriter, new_reference
 from domain.policy import PasswordPolicy
 from domain.settings import Language, Settings
 from domain.storage import UnitOfWork, create_schema, make_engine
+from domain.throttle import AnswerThrottle, LoginThrottle
 
 
 def load_secret_key(settings: Settings) -> bytes:
@@ -44,8 +46,14 @@ class Services:
     policy: PasswordPolicy
     secret_key: bytes
     journal_writer: JournalWriter
+    answer_throttle: AnswerThrottle
+    login_throttle: LoginThrottle
     seed: int | None = None
     """Fixed seed for CAPTCHAs (tests and snapshots only); None draws from the OS."""
+
+    def expiry(self, expires_on: date) -> ExpiryStatus:
+        """Where a password stands today (the clock decides what "today" is)."""
+        return ExpiryStatus(expires_on, self.clock.today(), self.settings.expiry_warning_days)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,6 +110,8 @@ class UserSession:
     client_address: str | None = None
     channel: str = "local"
     signed_in_account: int | None = field(default=None)
+    signed_in_version: int | None = field(default=None)
+    """The account's credentials version when it signed in: a change elsewhere signs out."""
 
 
 def build_services(
@@ -138,5 +148,15 @@ def build_services(
         ),
         secret_key=load_secret_key(settings),
         journal_writer=JournalWriter(engine),
+        answer_throttle=AnswerThrottle(
+            max_failures=settings.answer_max_failures,
+            window=timedelta(minutes=settings.answer_window_minutes),
+            lockout=timedelta(minutes=settings.answer_lockout_minutes),
+        ),
+        login_throttle=LoginThrottle(
+            free=settings.login_free_failures,
+            window=timedelta(minutes=settings.login_window_minutes),
+            max_delay=timedelta(seconds=settings.login_max_delay_seconds),
+        ),
         seed=seed,
     )

@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=20, ge=20)
     """Minimum length in Unicode code points after NFC normalisation (the sheets: 20)."""
 
-    password_max_length: int = Field(default=128, ge=128, le=1024)
-    """Maximum length accepted; at least 128."""
+    password_max_length: int = Field(default=128, ge=128, le=256)
+    """Maximum length accepted; at least 128, at most 256 (strength estimation cost is
+    linear in the length and bounded for this range)."""
 
     password_charset: Literal["printable", "strict"] = "printable"
     """``printable``: every printable character (2024 sheet). ``strict``: ASCII letters
@@ -73,6 +74,21 @@ class Settings(BaseSettings):
 
     argon2_parallelism: int = Field(default=1, ge=1, le=8)
     """Argon2id lanes."""
+
+    expiry_warning_days: int = Field(default=60, ge=1, le=365)
+    """From how many days before expiry the login alert and the home notice are shown."""
+
+    deactivate_expired_after_days: int | None = Field(default=None, ge=0)
+    """Deactivate accounts still expired this many days after expiry (off when unset)."""
+
+    login_free_failures: int = Field(default=3, ge=1)
+    """Wrong logins (per account and per client, within the window) before delays start."""
+
+    login_window_minutes: int = Field(default=15, ge=1)
+    """The window in which wrong logins are counted."""
+
+    login_max_delay_seconds: int = Field(default=300, ge=1)
+    """The longest delay imposed between two attempts; delays double up to it."""
 
     answer_max_failures: int = Field(default=5, ge=1)
     """Wrong security answers allowed for one email within the window below."""

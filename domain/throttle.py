@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, delete, func, select
 
-from domain.models import AnswerFailure
+from domain.models import AnswerFailure, LoginFailure
 from domain.storage import UnitOfWork
 
 
@@ -19,7 +19,7 @@ class AnswerThrottle:
         self.lockout = lockout
 
     def locked_until(self, uow: UnitOfWork, digest: str, now: datetime) -> datetime | None:
-        since = now - max(self.window, self.lockout)
+        since = now - self.window - self.lockout
         rows = uow.session.exec(
             select(AnswerFailure.at)
             .where(AnswerFailure.email_digest == digest, col(AnswerFailure.at) >= since)
@@ -52,3 +52,41 @@ class AnswerThrottle:
 def _aware(value: datetime) -> datetime:
     """SQLite returns naive datetimes; every instant here is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class LoginThrottle:
+    """Increasing delays after wrong passwords, per account and per client; never a
+    permanent lock. After ``free`` failures within ``window``, each further attempt must
+    wait 1 s, 2 s, 4 s… (capped at ``max_delay``) after the latest failure."""
+
+    def __init__(self, *, free: int, window: timedelta, max_delay: timedelta) -> None:
+        self.free = free
+        self.window = window
+        self.max_delay = max_delay
+
+    @staticmethod
+    def keys(account_digest: str, client: str | None) -> tuple[str, str]:
+        return (f"account:{account_digest}", f"client:{client or 'local'}")
+
+    def wait(self, uow: UnitOfWork, keys: tuple[str, ...], now: datetime) -> timedelta:
+        """How long the next attempt must still wait (zero when it may go ahead)."""
+        longest = timedelta(0)
+        for key in keys:
+            rows = uow.session.exec(
+                select(LoginFailure.at)
+                .where(LoginFailure.key == key, col(LoginFailure.at) >= now - self.window)
+                .order_by(col(LoginFailure.at).desc())
+            ).all()
+            if len(rows) < self.free:
+                continue
+            delay = min(timedelta(seconds=2 ** (len(rows) - self.free)), self.max_delay)
+            remaining = _aware(rows[0]) + delay - now
+            longest = max(longest, remaining)
+        return longest
+
+    def record_failure(self, uow: UnitOfWork, keys: tuple[str, ...], now: datetime) -> None:
+        for key in keys:
+            uow.session.add(LoginFailure(key=key, at=now))
+
+    def clear(self, uow: UnitOfWork, key: str) -> None:
+        uow.session.exec(delete(LoginFailure).where(col(LoginFailure.key) == key))  # type: ignore[call-overload]

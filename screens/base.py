@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from domain.accounts import AccountCard
+from domain.expiry import ExpiryStatus
 from domain.services import UserSession
 
 
@@ -47,6 +48,28 @@ class ShowFallback(Navigate):
 @dataclass
 class SignedIn(Navigate):
     card: AccountCard
+    expiry: ExpiryStatus | None = None
+
+
+@dataclass
+class ExpiredLogin(Navigate):
+    """A right but expired password: « Mot de passe expiré » starts."""
+
+    email: str = ""
+
+
+@dataclass
+class Go(Navigate):
+    """Open a screen of the account space: ``services``, ``coordinates`` or ``change``."""
+
+    destination: str
+
+
+@dataclass
+class SignedOut(Navigate):
+    """The session was signed out (password changed elsewhere): back to login, with why."""
+
+    message: str = ""
 
 
 @dataclass
@@ -132,6 +155,18 @@ class BaseScreen(Screen[None]):
                 field.focus()
                 return False
         return True
+
+    def password_rules(self) -> str:
+        """The rules of a new password, as the policy sets them, in words."""
+        _ = self._
+        policy = self.session.services.policy
+        rules = _(
+            "At least {min} characters, different from your previous password. "
+            "Level Weak is refused; Medium and Strong are accepted."
+        ).format(min=policy.min_length)
+        if policy.strict_charset:
+            rules += " " + _("Letters and digits only: no spaces, no accented letters.")
+        return rules
 
     def set_busy(self, busy: bool) -> None:
         for button in self.query("Button.submit"):

@@ -1,94 +1,72 @@
-"""Step 3: « Nouveau mot de passe », with the live strength meter and the « ? » help."""
+"""Step 3 of « Mot de passe oublié »: « Nouveau mot de passe », with the live strength
+meter and the « ? » advice."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
-from screens.forgot_base import ForgotStepScreen
+from domain.flows.forgot import ForgotPasswordFlow
+from screens.flow_step import FlowStepScreen
 from screens.recommendations import RecommendationsScreen
-from tui.widgets.safe_input import SafeInput
-from tui.widgets.strength_meter import StrengthMeter
-
-METER_DEBOUNCE_SECONDS = 0.08
+from tui.widgets.new_password import NewPasswordFields
 
 
-class ForgotNewPasswordScreen(ForgotStepScreen):
+class ForgotNewPasswordScreen(FlowStepScreen):
     screen_name = "forgot_new_password"
-    step_number = 3
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", show=False),
         Binding("f1", "recommendations", show=False),
     ]
 
+    def __init__(self, flow: ForgotPasswordFlow) -> None:
+        super().__init__(flow)
+        self.forgot = flow
+
     def key_hints(self) -> str:
         return self._("Tab: next field · Enter: confirm · F1 or « ? »: advice · Esc: previous step")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
-        policy = self.session.services.policy
         yield from self.compose_step()
-        rules = _(
-            "At least {min} characters, different from your previous password. "
-            "Level Weak is refused; Medium and Strong are accepted."
-        ).format(min=policy.min_length)
-        if policy.strict_charset:
-            rules += " " + _("Letters and digits only: no spaces, no accented letters.")
-        yield Static(rules, markup=False, classes="intro")
-        with Horizontal(classes="label-row"):
-            yield Label(_("New password"), classes="field-label")
-            yield Button("?", id="help", compact=True, tooltip=_("Advice against identity theft"))
-        yield SafeInput(id="new", password=True, max_length=policy.max_length + 1, compact=True)
-        yield StrengthMeter(self.t, id="meter")
-        yield Label(_("Confirm the new password"), classes="field-label")
-        yield SafeInput(id="confirm", password=True, max_length=policy.max_length + 1, compact=True)
+        yield Static(self.password_rules(), markup=False, classes="intro")
+        yield NewPasswordFields(
+            self.t, max_length=self.session.services.policy.max_length, estimate=self.forgot.strength
+        )
         with Horizontal(classes="buttons"):
             yield Button(_("Confirm"), id="validate", classes="submit", variant="primary", compact=True)
             yield Button(_("Previous step"), id="back", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#new", Input).focus()
-
-    @on(Input.Changed, "#new")
-    def _typed(self, event: Input.Changed) -> None:
-        self.run_worker(self._estimate(event.value), exclusive=True, group="meter")
-
-    async def _estimate(self, value: str) -> None:
-        await asyncio.sleep(METER_DEBOUNCE_SECONDS)
-        level = await asyncio.to_thread(self.flow.strength, value)
-        if self.query_one("#new", Input).value == value:
-            self.query_one(StrengthMeter).level = level
-
-    def _fields(self) -> list[Input]:
-        return [self.query_one("#new", Input), self.query_one("#confirm", Input)]
+        self.query_one(NewPasswordFields).new.focus()
 
     @on(Input.Submitted)
     def _enter(self) -> None:
-        if self.next_empty_or_submit(self._fields()):
+        fields = self.query_one(NewPasswordFields)
+        if self.next_empty_or_submit([fields.new, fields.confirm]):
             self._validate()
 
     @on(Button.Pressed, "#validate")
     def _validate(self) -> None:
-        new, confirm = (field.value for field in self._fields())
+        fields = self.query_one(NewPasswordFields)
+        new, confirm = fields.new.value, fields.confirm.value
         self.session.journal.record(
             "action", "submit", step="new_password", length=len(new), confirmation_length=len(confirm)
         )
         self.run_worker(self._submit(new, confirm), exclusive=True, group="submit")
 
     async def _submit(self, new: str, confirm: str) -> None:
-        outcome = await self.run_step(lambda: self.flow.submit_password(new, confirm))
+        outcome = await self.run_step(lambda: self.forgot.submit_password(new, confirm))
         if not outcome.ok:
-            self.query_one("#confirm", Input).value = ""
-            self.query_one("#new", Input).focus()
+            self.query_one(NewPasswordFields).refused()
 
-    @on(Button.Pressed, "#help")
+    @on(NewPasswordFields.HelpRequested)
     def action_recommendations(self) -> None:
         self.session.journal.record("action", "help", topic="recommendations")
         self.app.push_screen(RecommendationsScreen(self.session))

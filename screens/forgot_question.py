@@ -8,15 +8,19 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
+from domain.flows.forgot import ForgotPasswordFlow
 from domain.text import printable
 from screens.base import ShowFallback
-from screens.forgot_base import ForgotStepScreen
+from screens.flow_step import FlowStepScreen
 from tui.widgets.safe_input import SafeInput
 
 
-class ForgotQuestionScreen(ForgotStepScreen):
+class ForgotQuestionScreen(FlowStepScreen):
     screen_name = "forgot_question"
-    step_number = 2
+
+    def __init__(self, flow: ForgotPasswordFlow) -> None:
+        super().__init__(flow)
+        self.forgot = flow
 
     def compose_body(self) -> ComposeResult:
         _ = self._
@@ -26,7 +30,7 @@ class ForgotQuestionScreen(ForgotStepScreen):
         facts.append(printable(self.flow.email))
         facts.append("\n")
         facts.append(_("Security question: "), style="bold")
-        facts.append(printable(self.flow.question))
+        facts.append(printable(self.forgot.question))
         yield Static(facts, markup=False, classes="facts")
         yield Label(_("Your answer to the security question"), classes="field-label")
         yield SafeInput(id="answer", password=True, max_length=200, compact=True)
@@ -47,7 +51,7 @@ class ForgotQuestionScreen(ForgotStepScreen):
         self.run_worker(self._submit(answer), exclusive=True, group="submit")
 
     async def _submit(self, answer: str) -> None:
-        outcome = await self.run_step(lambda: self.flow.submit_answer(answer))
+        outcome = await self.run_step(lambda: self.forgot.submit_answer(answer))
         if not outcome.ok:
             field = self.query_one("#answer", Input)
             field.value = ""

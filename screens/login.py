@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 from domain.demo import DemoAccount
 from domain.flows.login import LoginStatus, log_in
 from domain.services import UserSession
-from screens.base import BaseScreen, ForgotRequested, ShowFallback, SignedIn
+from screens.base import BaseScreen, ExpiredLogin, ForgotRequested, ShowFallback, SignedIn
 from tui.widgets.captcha_view import CaptchaView
 from tui.widgets.safe_input import SafeInput
 
@@ -101,7 +101,11 @@ class LoginScreen(BaseScreen):
         self.query_one("#captcha", Input).value = ""
         if result.status is LoginStatus.OK and result.card is not None:
             self.show_errors([])
-            self.post_message(SignedIn(result.card))
+            self.post_message(SignedIn(result.card, result.expiry))
+            return
+        if result.status is LoginStatus.EXPIRED:
+            self.show_errors([])
+            self.post_message(ExpiredLogin(email))
             return
         self.show_errors([result.message])
         if result.status is LoginStatus.CAPTCHA:

@@ -1,11 +1,13 @@
 """Write domain/locale/fr/LC_MESSAGES/motdepasse.po from the source strings.
 
-Run after adding strings: ``uv run python tools/fr_catalogue.py``. Existing translations
-are kept; a new string without a translation here makes the script fail loudly.
+Run after adding strings: ``uv run python tools/fr_catalogue.py [new.json]``, where the
+optional JSON object maps new English strings to their French. Existing translations are
+kept; a string with no French makes the script fail and list what is missing.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +19,6 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "domain" / "locale" / "fr" / "LC_MESSAGES" / "motdepasse.po"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
-
-NEW: dict[str, str] = {
-    "Demo: {name}, {email}, answer « {answer} », password {password}. F2: every demo account.": "Démo : {name}, {email}, réponse « {answer} », mot de passe {password}. F2 : tous les comptes de démo.",
-}
-"""Translations of new strings (merged into the catalogue, then move them to the .po)."""
 
 
 def french_typography(text: str) -> str:
@@ -49,14 +46,17 @@ def source_messages() -> list[str]:
     return list(found)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``fr_catalogue.py [NEW.json]``: merge new translations (a JSON object) if given."""
+    args = sys.argv[1:] if argv is None else argv
     existing: dict[str, str] = {}
     if PO.exists():
         with PO.open("rb") as handle:
             for message in read_po(handle, locale="fr"):
                 if message.id and isinstance(message.string, str) and message.string:
                     existing[str(message.id)] = message.string
-    existing.update(NEW)
+    for path in args:
+        existing.update(json.loads(Path(path).read_text(encoding="utf-8")))
     catalog = Catalog(
         locale="fr",
         project="motdepasse",

@@ -2,39 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from domain.demo import DemoAccount
+from domain.flows.change import ChangeCredentialsFlow
+from domain.flows.expired import ExpiredPasswordFlow, ExpiredStep
 from domain.flows.forgot import ForgotPasswordFlow, ForgotStep
 from domain.services import Services, UserSession
 from domain.settings import Language
 from screens.base import (
     BackToLogin,
+    ExpiredLogin,
     FlowAdvanced,
     FlowBack,
     ForgotRequested,
+    Go,
     ShowFallback,
     SignedIn,
+    SignedOut,
 )
+from screens.change_credentials import ChangeCredentialsScreen
+from screens.change_done import ChangeDoneScreen
+from screens.coordinates import CoordinatesScreen
 from screens.demo_accounts import DemoAccountsScreen
+from screens.email_step import EmailStepScreen
+from screens.expired_passwords import ExpiredPasswordsScreen
+from screens.expiry_alert import ExpiryAlertScreen
 from screens.fallback import FallbackScreen
-from screens.forgot_base import ForgotStepScreen
-from screens.forgot_email import ForgotEmailScreen
 from screens.forgot_new_password import ForgotNewPasswordScreen
 from screens.forgot_question import ForgotQuestionScreen
-from screens.forgot_summary import ForgotSummaryScreen
 from screens.home import HomeScreen
 from screens.login import LoginScreen
+from screens.services import ServicesScreen
+from screens.summary import SummaryScreen
 
-FORGOT_SCREENS: dict[ForgotStep, type[ForgotStepScreen]] = {
-    ForgotStep.QUESTION: ForgotQuestionScreen,
-    ForgotStep.NEW_PASSWORD: ForgotNewPasswordScreen,
-    ForgotStep.SUMMARY: ForgotSummaryScreen,
+Procedure = ForgotPasswordFlow | ExpiredPasswordFlow
+
+STEP_SCREENS: dict[str, Callable[[Any], Screen[None]]] = {
+    ForgotStep.QUESTION.value: ForgotQuestionScreen,
+    ForgotStep.NEW_PASSWORD.value: ForgotNewPasswordScreen,
+    ForgotStep.SUMMARY.value: SummaryScreen,
+    ExpiredStep.PASSWORDS.value: ExpiredPasswordsScreen,
+    ExpiredStep.SUMMARY.value: SummaryScreen,
 }
+"""The screen of each step a flow can advance to (the first step is pushed on start)."""
 
 
 class MotDePasseApp(App[None]):
@@ -67,7 +84,8 @@ class MotDePasseApp(App[None]):
         self._client_address = client_address
         self._reference = reference
         self.user_session: UserSession | None = None
-        self.forgot_flow: ForgotPasswordFlow | None = None
+        self.flow: Procedure | None = None
+        self.change_flow: ChangeCredentialsFlow | None = None
 
     @property
     def session(self) -> UserSession:
@@ -88,14 +106,25 @@ class MotDePasseApp(App[None]):
         if self.user_session is not None:
             self.user_session.journal.end("quit")
 
+    # Procedures started from the login screen
+
     def on_forgot_requested(self, message: ForgotRequested) -> None:
-        self.forgot_flow = ForgotPasswordFlow(self.session)
-        self.push_screen(ForgotEmailScreen(self.forgot_flow, message.email))
+        flow = ForgotPasswordFlow(self.session)
+        self.flow = flow
+        self.push_screen(EmailStepScreen(flow, message.email))
+
+    def on_expired_login(self, message: ExpiredLogin) -> None:
+        flow = ExpiredPasswordFlow(self.session, message.email)
+        self.flow = flow
+        self.push_screen(EmailStepScreen(flow, message.email))
 
     def on_flow_advanced(self, _message: FlowAdvanced) -> None:
-        assert self.forgot_flow is not None
-        screen = FORGOT_SCREENS[self.forgot_flow.step]
-        self.push_screen(screen(self.forgot_flow))
+        if isinstance(self.screen, ChangeCredentialsScreen):
+            assert self.change_flow is not None and self.change_flow.valid_until is not None
+            self.switch_screen(ChangeDoneScreen(self.session, self.change_flow.valid_until))
+            return
+        assert self.flow is not None
+        self.push_screen(STEP_SCREENS[self.flow.step.value](self.flow))
 
     def on_flow_back(self, _message: FlowBack) -> None:
         if len(self.screen_stack) > 2:
@@ -104,11 +133,44 @@ class MotDePasseApp(App[None]):
     def on_show_fallback(self, _message: ShowFallback) -> None:
         self.push_screen(FallbackScreen(self.session))
 
+    def on_back_to_login(self, _message: BackToLogin) -> None:
+        self._to_login()
+
+    # The account space
+
     def on_signed_in(self, message: SignedIn) -> None:
         self.push_screen(HomeScreen(self.session, message.card))
+        if message.expiry is not None and message.expiry.expiring_soon:
+            self.push_screen(ExpiryAlertScreen(self.session, message.expiry))
 
-    def on_back_to_login(self, _message: BackToLogin) -> None:
-        self.forgot_flow = None
+    def on_signed_out(self, message: SignedOut) -> None:
+        self._to_login()
+        login = self.screen
+        if isinstance(login, LoginScreen) and message.message:
+            login.show_errors([message.message])
+
+    def on_go(self, message: Go) -> None:
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is None:
+            return
+        if message.destination == "home":
+            while self.screen is not home:
+                self.pop_screen()
+        elif message.destination == "services":
+            self.push_screen(ServicesScreen(self.session))
+        elif message.destination == "coordinates":
+            self.push_screen(CoordinatesScreen(self.session, home.card))
+        elif message.destination == "change":
+            self.run_worker(self._open_change(home.card.security_question), exclusive=True)
+
+    async def _open_change(self, question: str) -> None:
+        flow = await asyncio.to_thread(ChangeCredentialsFlow, self.session)
+        self.change_flow = flow
+        self.push_screen(ChangeCredentialsScreen(flow, question))
+
+    def _to_login(self) -> None:
+        self.flow = None
+        self.change_flow = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
 

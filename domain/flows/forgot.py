@@ -8,7 +8,7 @@ hash so the timing is the same (SPEC §6).
 from __future__ import annotations
 
 import enum
-from datetime import date, timedelta
+from datetime import date
 
 from domain import accounts
 from domain.flows.common import (
@@ -24,7 +24,6 @@ from domain.models import Account
 from domain.services import UserSession
 from domain.strength import StrengthLevel
 from domain.text import email_key, looks_like_email, normalise_answer
-from domain.throttle import AnswerThrottle
 
 INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
 WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
@@ -50,6 +49,13 @@ class ForgotPasswordFlow:
     from a worker thread, never on an event loop."""
 
     procedure = "forgot"
+    title = N_("Forgot password")
+    step_labels = (
+        N_("Login email address"),
+        N_("Answer to the security question"),
+        N_("New password"),
+        N_("Summary"),
+    )
 
     def __init__(self, session: UserSession) -> None:
         self.session = session
@@ -60,13 +66,7 @@ class ForgotPasswordFlow:
         self.valid_until: date | None = None
         self._target: ChangeTarget | None = None
         self._answer_words: tuple[str, ...] = ()
-        services = session.services
-        settings = services.settings
-        self._throttle = AnswerThrottle(
-            max_failures=settings.answer_max_failures,
-            window=timedelta(minutes=settings.answer_window_minutes),
-            lockout=timedelta(minutes=settings.answer_lockout_minutes),
-        )
+        self._throttle = session.services.answer_throttle
 
     @property
     def step_number(self) -> int:
@@ -91,6 +91,8 @@ class ForgotPasswordFlow:
         )
 
     def submit_email(self, email: str, captcha_answer: str) -> Outcome:
+        if self.step is not ForgotStep.EMAIL:
+            raise RuntimeError("the email can only be submitted at the first step")
         t = self.session.t
         journal = self.session.journal
         if not looks_like_email(email):
@@ -100,6 +102,13 @@ class ForgotPasswordFlow:
             journal.record("outcome", "captcha_refused", reason="captcha_wrong")
             return Outcome.failure(t, "captcha_wrong", CAPTCHA_WRONG)
         self.email = email.strip()
+        self._target = None
+        self._answer_words = ()
+        self.question = ""
+        locked = self._locked()
+        if locked:
+            journal.record("outcome", "procedure_refused", reason="locked", until=locked.locked_until)
+            return locked
         services = self.session.services
         with services.uow() as uow:
             account = accounts.find_by_email(uow.session, self.email)
@@ -107,17 +116,14 @@ class ForgotPasswordFlow:
                 self._target = ChangeTarget.of(account)
                 self.question = account.security_question
             else:
-                self._target = None
                 self.question = accounts.decoy_question(services.secret_key, email_key(self.email))
-        locked = self._locked()
-        if locked:
-            journal.record("outcome", "procedure_refused", reason="locked", until=locked.locked_until)
-            return locked
         journal.record("outcome", "email_accepted")
         self.step = ForgotStep.QUESTION
         return Outcome.success()
 
     def submit_answer(self, answer: str) -> Outcome:
+        if self.step is not ForgotStep.QUESTION:
+            raise RuntimeError("the answer can only be submitted at the question step")
         t = self.session.t
         journal = self.session.journal
         services = self.session.services

@@ -7,7 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.captcha import ALPHABET, FONTS, SPELLING, Captcha, CaptchaChallenge
+from domain.captcha import (
+    ALPHABET,
+    FALLBACK_FONT,
+    FONTS,
+    MAX_WIDTH,
+    SPELLING,
+    Captcha,
+    CaptchaChallenge,
+    image_width,
+    render,
+)
 from domain.clock import SettableClock
 from domain.i18n import Translator
 from tests.domain.support import START
@@ -169,19 +179,20 @@ IMAGE_WIDTH_BUGS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CaptchaChallenge.image() can be wider than 60 columns for 6 characters "
-        "(FONTS claims 40): the characters are drawn separated by spaces and W/M/A are wide; "
-        "e.g. font 'thick' + 'KAWYW8' is 69 columns, 'slant' + '8AZRWW' 65, 'standard' + "
-        "'WWWWWW' 77 (about 5% of 'thick' draws and 2.6% of 'slant' draws exceed 60)"
-    ),
-)
 @pytest.mark.parametrize(("font", "text"), IMAGE_WIDTH_BUGS)
-def test_image_at_most_60_columns(font: str, text: str) -> None:
-    lines = CaptchaChallenge(1, text, font, START).image().split("\n")
-    assert max(len(line) for line in lines) <= 60
+def test_wide_drawings_fall_back_to_a_font_that_fits(font: str, text: str) -> None:
+    """Some fonts draw W, M, A too wide for 80 columns: such a draw uses the fallback font."""
+    assert image_width(render(text, font)) > MAX_WIDTH
+    assert image_width(render(text, FALLBACK_FONT)) <= MAX_WIDTH
+
+
+def test_every_drawn_image_fits_60_columns() -> None:
+    clock = SettableClock(START)
+    captcha = Captcha(clock=clock, rng=random.Random(5), length=6)
+    for _ in range(300):
+        challenge = captcha.refresh()
+        assert image_width(challenge.image()) <= 60, (challenge.font, challenge.solution)
+    assert image_width(render("WWWWWW", FALLBACK_FONT)) <= 60
 
 
 @pytest.mark.parametrize("font", ["small", "smslant", "ogre", "rectangles"])

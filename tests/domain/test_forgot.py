@@ -324,16 +324,6 @@ def test_locked_and_unknown_outcomes_look_alike(services, demo) -> None:
     assert outcomes[0] == outcomes[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: AnswerThrottle.locked_until only reads failures newer than now - max(window, "
-        "lockout), so the lock ends as soon as the oldest of the 5 failures is 15 minutes "
-        "old, before the announced locked_until: wrong answers at 09:00, 09:01, 09:02, 09:03, "
-        "09:04 UTC announce a lock until 09:19 UTC (10:19 Paris), yet at 09:15:01 UTC the "
-        "procedure is open again"
-    ),
-)
 @pytest.mark.parametrize("email", [LILA, UNKNOWN])
 def test_lock_lasts_until_the_announced_time(services, demo, session, clock, email: str) -> None:
     flow = start(session, email)
@@ -561,16 +551,6 @@ def test_back_then_other_email(services, demo, session) -> None:
     assert login(services, LILA, OLD_PASSWORD) is LoginStatus.OK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: ForgotPasswordFlow.submit_email does not check the step and sets _target before "
-        "the lock check: a flow that verified its own answer (step new_password) and then "
-        "calls submit_email(victim) for a LOCKED victim address keeps step new_password with "
-        "the victim as target, so submit_password changes the victim's password without "
-        "its security answer"
-    ),
-)
 def test_submit_email_out_of_order_cannot_retarget_a_verified_flow(services, demo, session) -> None:
     # the attacker locks the victim's procedure (anyone can: 5 wrong answers)
     locker = start(services.open_session(), LILA)
@@ -578,7 +558,8 @@ def test_submit_email_out_of_order_cannot_retarget_a_verified_flow(services, dem
         locker.submit_answer("Pierre")
     # the attacker verifies their own account (Hugo), then retargets
     flow = reach_new_password(session, HUGO, "Médor")
-    assert flow.submit_email(LILA, "").codes == ("locked",)
+    with pytest.raises(RuntimeError):
+        flow.submit_email(LILA, "")
     victim_hash = current_hash(services, LILA)
     with contextlib.suppress(RuntimeError):
         flow.submit_password(OTHER_PASSWORD, OTHER_PASSWORD)

@@ -141,16 +141,6 @@ def test_strict_accepts_ascii_letters_and_digits(seed: int) -> None:
     assert STRICT.check(STRONG_20, STRONG_20).accepted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: PasswordPolicy.check uses str.isprintable(), which is False for every Unicode "
-        "space other than U+0020: a password holding a no-break space (U+00A0, typed with "
-        "Alt+Space on French keyboards) or a narrow no-break space (U+202F, French "
-        "typography) is refused as a 'control character', though SPEC §2 allows every "
-        "printable character and refuses only control characters"
-    ),
-)
 @pytest.mark.parametrize("space", ["\u00a0", "\u202f"])
 def test_no_break_space_is_not_a_control_character(space: str) -> None:
     password = f"Glycine{space}Orage{space}Violon{space}2023"

@@ -1,8 +1,9 @@
-"""Step 4: « Récapitulatif »."""
+"""Last step of « Mot de passe oublié » and « Mot de passe expiré »: « Récapitulatif »."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual import on
@@ -11,16 +12,25 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 
 from screens.base import BackToLogin
-from screens.forgot_base import ForgotStepScreen
+from screens.flow_step import FlowStepScreen, ProcedureFlow
 
 
-class ForgotSummaryScreen(ForgotStepScreen):
-    screen_name = "forgot_summary"
-    step_number = 4
+class FinishedFlow(ProcedureFlow, Protocol):
+    @property
+    def valid_until(self) -> date | None: ...
+
+
+class SummaryScreen(FlowStepScreen):
+    screen_name = "summary"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "services", show=False),
     ]
+
+    def __init__(self, flow: FinishedFlow) -> None:
+        super().__init__(flow)
+        assert flow.valid_until is not None
+        self.valid_until = flow.valid_until
 
     def key_hints(self) -> str:
         return self._("Enter: go to your online services")
@@ -28,13 +38,10 @@ class ForgotSummaryScreen(ForgotStepScreen):
     def compose_body(self) -> ComposeResult:
         _ = self._
         yield from self.compose_step()
-        assert self.flow.valid_until is not None
         text = Text()
         text.append(_("Your password has been changed."), style="bold")
         text.append("\n\n")
-        text.append(
-            _("Your new password is valid until {date}.").format(date=self.t.date(self.flow.valid_until))
-        )
+        text.append(_("Your new password is valid until {date}.").format(date=self.t.date(self.valid_until)))
         text.append("\n")
         text.append(_("A confirmation email is on its way to your login email address."))
         text.append("\n\n")

@@ -1,25 +1,32 @@
-"""Step 1: « Adresse électronique de connexion » + CAPTCHA."""
+"""First step of « Mot de passe oublié » and « Mot de passe expiré »: the login email
+address and the CAPTCHA."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
-from domain.flows.forgot import ForgotPasswordFlow
+from domain.flows.common import Outcome
 from screens.base import ShowFallback
-from screens.forgot_base import ForgotStepScreen
+from screens.flow_step import FlowStepScreen, ProcedureFlow
 from tui.widgets.captcha_view import CaptchaView
 from tui.widgets.safe_input import SafeInput
 
 
-class ForgotEmailScreen(ForgotStepScreen):
-    screen_name = "forgot_email"
-    step_number = 1
+class EmailFlow(ProcedureFlow, Protocol):
+    def submit_email(self, email: str, captcha_answer: str) -> Outcome: ...
 
-    def __init__(self, flow: ForgotPasswordFlow, email: str = "") -> None:
+
+class EmailStepScreen(FlowStepScreen):
+    screen_name = "email_step"
+
+    def __init__(self, flow: EmailFlow, email: str = "") -> None:
         super().__init__(flow)
+        self.email_flow = flow
         self._initial_email = email
 
     def key_hints(self) -> str:
@@ -70,7 +77,7 @@ class ForgotEmailScreen(ForgotStepScreen):
         self.run_worker(self._submit(email, captcha), exclusive=True, group="submit")
 
     async def _submit(self, email: str, captcha: str) -> None:
-        outcome = await self.run_step(lambda: self.flow.submit_email(email, captcha))
+        outcome = await self.run_step(lambda: self.email_flow.submit_email(email, captcha))
         self.query_one(CaptchaView).refresh_challenge()
         self.query_one("#captcha", Input).value = ""
         if not outcome.ok:

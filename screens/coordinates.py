@@ -1,0 +1,55 @@
+"""« Gérer vos coordonnées »: the registration details (never the security answer)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Static
+
+from domain.accounts import AccountCard
+from domain.services import UserSession
+from domain.text import printable
+from screens.signed_in import SignedInScreen
+
+
+class CoordinatesScreen(SignedInScreen):
+    screen_name = "coordinates"
+
+    def __init__(self, session: UserSession, card: AccountCard) -> None:
+        super().__init__(session)
+        self.card = card
+
+    def title_text(self) -> str:
+        return self._("Your contact details")
+
+    def key_hints(self) -> str:
+        return self._("Esc or Enter: back")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        card = self.card
+        text = Text()
+        for label, value in (
+            (_("Last name"), card.last_name),
+            (_("First name"), card.first_name),
+            (_("Subscriber number"), card.subscriber_number),
+            (_("Phone"), card.phone),
+            (_("Login email address"), card.email),
+            (_("Postal address"), card.postal_address),
+            (_("Security question"), card.security_question),
+        ):
+            text.append(_("{label}: ").format(label=label), style="bold")
+            text.append(printable(value) + "\n")
+        text.append("\n")
+        text.append(_("The answer to your security question is never shown, to anyone."))
+        yield Static(text, markup=False, classes="info")
+        yield Button(_("Back"), id="back", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#back", Button).focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.action_back()

@@ -1,0 +1,37 @@
+"""The screens of the account space: they sign out as soon as the password changed in
+another session (checked against the database, so it holds across server processes)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from domain.credentials import still_signed_in
+from domain.flows.change import SIGNED_OUT
+from screens.base import BaseScreen, SignedOut
+
+CHECK_EVERY_SECONDS = 5.0
+
+
+class SignedInScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
+
+    def on_mount(self) -> None:
+        self.set_interval(CHECK_EVERY_SECONDS, self.check_signed_in)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.check_signed_in()
+
+    def check_signed_in(self) -> None:
+        if self.is_current:
+            self.run_worker(self._check(), exclusive=True, group="signed-in")
+
+    async def _check(self) -> None:
+        if not await asyncio.to_thread(still_signed_in, self.session):
+            self.post_message(SignedOut(self._(SIGNED_OUT)))
+
+    def action_back(self) -> None:
+        self.dismiss()
