@@ -128,6 +128,8 @@ class BaseScreen(Screen[None]):
         yield Static(Text(hints), markup=False, classes="key-hints")
 
     def on_screen_resume(self) -> None:
+        # Textual calls this handler of every class in the screen's MRO: subclasses add
+        # their own on_screen_resume/on_mount and never call super() for these.
         self.session.journal.record("screen", self.screen_name)
 
     def show_errors(self, messages: Iterable[str]) -> None:

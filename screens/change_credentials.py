@@ -59,7 +59,6 @@ class ChangeCredentialsScreen(SignedInScreen):
             yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#password-part").display = False
         self.query_one("#tick", Checkbox).focus()
 

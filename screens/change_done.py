@@ -39,7 +39,6 @@ class ChangeDoneScreen(SignedInScreen):
         yield Button(_("Back to the home page"), id="home", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#home", Button).focus()
 
     @on(Button.Pressed, "#home")

@@ -47,7 +47,6 @@ class CoordinatesScreen(SignedInScreen):
         yield Button(_("Back"), id="back", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#back", Button).focus()
 
     @on(Button.Pressed, "#back")

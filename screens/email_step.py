@@ -58,7 +58,6 @@ class EmailStepScreen(FlowStepScreen):
         self.query_one(target, Input).focus()
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.query_one(CaptchaView).refresh_challenge()
         self.query_one("#captcha", Input).value = ""
 

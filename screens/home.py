@@ -53,7 +53,6 @@ class HomeScreen(SignedInScreen):
             yield Button(_("Log out"), id="logout", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.show_card(self.card)
         notice = self.query_one("#expiry-notice")
         (self.query_one("#change-password") if notice.display else self.query_one("#services")).focus()
@@ -64,6 +63,7 @@ class HomeScreen(SignedInScreen):
         expiry = self._expiry()
         notice = self.query_one("#expiry-notice")
         notice.display = bool(expiry and expiry.expiring_soon)
+        self.query_one("#expiry-text", Static).update("")
         if expiry is not None and expiry.expiring_soon:
             text = Text()
             text.append(_("Your password"), style="bold")
@@ -88,8 +88,8 @@ class HomeScreen(SignedInScreen):
         self.query_one("#welcome", Static).update(welcome)
 
     def on_screen_resume(self) -> None:
-        self.session.journal.record("screen", self.screen_name)
-        self.run_worker(self._reload(), exclusive=True, group="signed-in")
+        """Back from a change: show the account as it is now (or sign out)."""
+        self.run_worker(self._reload(), exclusive=True, group="reload")
 
     async def _reload(self) -> None:
         card = await asyncio.to_thread(signed_in_card, self.session)

@@ -67,7 +67,6 @@ class LoginScreen(BaseScreen):
         self.query_one("#email", Input).focus()
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.query_one(CaptchaView).refresh_challenge()
         self.query_one("#captcha", Input).value = ""
         self.query_one("#password", Input).value = ""

@@ -28,7 +28,6 @@ class ServicesScreen(SignedInScreen):
         yield Button(_("Back"), id="back", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#change", Button).focus()
 
     @on(Button.Pressed, "#change")

@@ -22,7 +22,6 @@ class SignedInScreen(BaseScreen):
         self.set_interval(CHECK_EVERY_SECONDS, self.check_signed_in)
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.check_signed_in()
 
     def check_signed_in(self) -> None:

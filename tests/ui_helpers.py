@@ -49,6 +49,7 @@ async def type_text(pilot: Pilot[None], text: str, *, keyboard: bool = True) -> 
         return
     from textual.widgets import Input
 
+    await pilot.pause()  # let a focus change made just before take effect
     focused = pilot.app.focused
     assert isinstance(focused, Input)
     focused.insert_text_at_cursor(text)
