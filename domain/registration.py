@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain import accounts
@@ -10,6 +12,17 @@ from domain.i18n import Translator
 from domain.models import AccountBase
 from domain.services import Services
 from domain.text import normalise_answer, normalise_password
+
+
+@dataclass(frozen=True)
+class Registration:
+    fields: AccountBase
+    password: str
+    answer: str
+    set_at: datetime | None = None
+
+    def __repr__(self) -> str:  # never show the secrets
+        return f"Registration(email={self.fields.email!r})"
 
 
 def register(
@@ -21,29 +34,46 @@ def register(
     set_at: datetime | None = None,
 ) -> AccountCard:
     """Create an account whose first password was set at ``set_at`` (default: now)."""
-    accounts.validate_account_fields(fields)
-    if not normalise_answer(answer):
-        raise AccountError("security answer: required")
+    return register_all(services, [Registration(fields, password, answer, set_at)])[0]
+
+
+def register_all(services: Services, registrations: Sequence[Registration]) -> list[AccountCard]:
+    """Create accounts in one transaction: all of them, or none if one is refused."""
     policy = services.policy
-    result = policy.check(
-        password,
-        password,
-        personal_words=(fields.last_name, fields.first_name, fields.email, fields.subscriber_number),
-    )
-    if not result.accepted:
-        t = Translator("en")
-        raise AccountError("password: " + " ".join(v.message(t) for v in result.violations))
-    when = set_at or services.clock.now()
-    password_hash = services.hasher.hash(normalise_password(password))
-    answer_hash = services.hasher.hash(normalise_answer(answer))
-    with services.uow() as uow:
-        account = accounts.add_account(
-            uow.session,
-            fields=fields,
-            password_hash=password_hash,
-            answer_hash=answer_hash,
-            now=when,
-            expires_on=policy.expires_on(when.date()),
+    prepared = []
+    for item in registrations:
+        accounts.validate_account_fields(item.fields)
+        if not normalise_answer(item.answer):
+            raise AccountError("security answer: required")
+        fields = item.fields
+        result = policy.check(
+            item.password,
+            item.password,
+            personal_words=(fields.last_name, fields.first_name, fields.email, fields.subscriber_number),
         )
+        if not result.accepted:
+            t = Translator("en")
+            raise AccountError("password: " + " ".join(v.message(t) for v in result.violations))
+        when = item.set_at or services.clock.now()
+        prepared.append(
+            (
+                fields,
+                services.hasher.hash(normalise_password(item.password)),
+                services.hasher.hash(normalise_answer(item.answer)),
+                when,
+            )
+        )
+    with services.uow() as uow:
+        created = []
+        for fields, password_hash, answer_hash, when in prepared:
+            account = accounts.add_account(
+                uow.session,
+                fields=fields,
+                password_hash=password_hash,
+                answer_hash=answer_hash,
+                now=when,
+                expires_on=policy.expires_on(when.date()),
+            )
+            created.append(account)
         uow.commit()
-        return accounts.card(uow.session, account)
+        return [accounts.card(uow.session, account) for account in created]

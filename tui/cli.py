@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the app locally on the configured database.",
     )
     _add_lang(run)
+
+    from tui import accounts_cli
+
+    accounts_cli.add_parser(commands)
     return parser
 
 
@@ -55,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args)
     if args.command == "run":
         return _run(args)
+    if args.command == "accounts":
+        from tui import accounts_cli
+
+        return accounts_cli.run(args)
     return 2
 
 

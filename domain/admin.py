@@ -1,0 +1,252 @@
+"""Operators' use cases: find, list, import, set the expiry, deactivate and reactivate
+accounts. The command line (``motdepasse accounts …``) is a thin layer over these."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import col, or_, select
+
+from domain import accounts
+from domain.accounts import AccountCard, AccountError
+from domain.i18n import Translator
+from domain.models import Account, AccountBase, PasswordCredential
+from domain.registration import Registration, register_all
+from domain.services import Services
+from domain.text import email_key, normalise_answer
+
+CSV_COLUMNS = (
+    "subscriber_number",
+    "last_name",
+    "first_name",
+    "phone",
+    "postal_address",
+    "email",
+    "language",
+    "security_question",
+    "security_answer",
+    "password",
+)
+REQUIRED = frozenset(CSV_COLUMNS) - {"phone", "postal_address", "language"}
+
+
+class NotFound(LookupError):
+    """No account for that email or subscriber number."""
+
+
+def find(services: Services, key: str) -> AccountCard:
+    """An account by login email (any case) or by subscriber number."""
+    with services.uow() as uow:
+        account = uow.session.exec(
+            select(Account).where(
+                or_(Account.email_key == email_key(key), Account.subscriber_number == key.strip())
+            )
+        ).first()
+        if account is None:
+            raise NotFound(key)
+        return accounts.card(uow.session, account)
+
+
+def list_cards(services: Services) -> list[AccountCard]:
+    with services.uow() as uow:
+        rows = uow.session.exec(select(Account).order_by(col(Account.subscriber_number))).all()
+        return [accounts.card(uow.session, row) for row in rows]
+
+
+def set_expiry(services: Services, key: str, expires_on: date) -> AccountCard:
+    """Move the last valid day of the current password (tests, demos, support)."""
+    card = find(services, key)
+    with services.uow() as uow:
+        credential = accounts.current_credential(uow.session, card.id)
+        if credential is None:
+            raise NotFound(key)
+        credential.expires_on = expires_on
+        uow.session.add(credential)
+        uow.commit()
+    return find(services, key)
+
+
+def set_status(services: Services, key: str, status: str) -> AccountCard:
+    """``active`` or ``deactivated``. Deactivating also signs the account's sessions out."""
+    if status not in ("active", "deactivated"):
+        raise ValueError(status)
+    card = find(services, key)
+    with services.uow() as uow:
+        account = uow.session.get(Account, card.id)
+        assert account is not None
+        account.status = status
+        if status == "deactivated":
+            account.credentials_version += 1
+        uow.session.add(account)
+        uow.commit()
+    return find(services, key)
+
+
+def deactivate_expired(services: Services) -> list[AccountCard]:
+    """Apply ``deactivate_expired_after_days`` to every account (for a daily job)."""
+    limit = services.settings.deactivate_expired_after_days
+    if limit is None:
+        return []
+    done: list[AccountCard] = []
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(Account, PasswordCredential)
+            .join(PasswordCredential, col(PasswordCredential.account_id) == col(Account.id))
+            .where(col(PasswordCredential.is_current), Account.status == "active")
+        ).all()
+        for account, credential in rows:
+            if services.expiry(credential.expires_on).days_expired() > limit:
+                account.status = "deactivated"
+                account.credentials_version += 1
+                uow.session.add(account)
+                uow.session.flush()
+                done.append(accounts.card(uow.session, account))
+        uow.commit()
+    return done
+
+
+@dataclass
+class ImportReport:
+    imported: list[AccountCard] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    """(line number in the file, reason) — the reason never quotes a secret."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    fields: AccountBase
+    answer: str
+    password: str
+
+    def __repr__(self) -> str:  # never show the secrets
+        return f"_Row(line={self.line}, email={self.fields.email!r})"
+
+
+def parse_csv(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
+    """Read and validate every line; secrets are never quoted in a reason."""
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = sorted(REQUIRED - set(header))
+    if missing:
+        return [], [(1, "missing columns: " + ", ".join(missing))]
+    unknown = sorted(set(header) - set(CSV_COLUMNS))
+    if unknown:
+        return [], [(1, "unknown columns: " + ", ".join(unknown))]
+    rows: list[_Row] = []
+    errors: list[tuple[int, str]] = []
+    for record in reader:
+        line = reader.line_num
+        values = {(k or "").strip(): (v or "").strip() for k, v in record.items() if k is not None}
+        if None in record:
+            errors.append((line, "more values than columns"))
+            continue
+        try:
+            fields = AccountBase(
+                subscriber_number=values["subscriber_number"],
+                last_name=values["last_name"],
+                first_name=values["first_name"],
+                phone=values.get("phone", ""),
+                postal_address=values.get("postal_address", ""),
+                email=values["email"],
+                language=values.get("language") or "fr",
+                security_question=values["security_question"],
+            )
+            accounts.validate_account_fields(fields)
+        except (AccountError, ValueError) as error:
+            errors.append((line, _reason(error)))
+            continue
+        rows.append(_Row(line, fields, values["security_answer"], values["password"]))
+    return rows, errors
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, AccountError):
+        return str(error)
+    return "invalid value"
+
+
+def check_rows(services: Services, rows: Sequence[_Row]) -> list[tuple[int, str]]:
+    """Duplicates (in the file and in the database) and the password policy."""
+    errors: list[tuple[int, str]] = []
+    seen_emails: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    t = Translator("en")
+    with services.uow() as uow:
+        for row in rows:
+            key = email_key(row.fields.email)
+            if key in seen_emails:
+                errors.append((row.line, f"email: same as line {seen_emails[key]}"))
+            elif row.fields.subscriber_number in seen_numbers:
+                errors.append(
+                    (
+                        row.line,
+                        f"subscriber number: same as line {seen_numbers[row.fields.subscriber_number]}",
+                    )
+                )
+            elif uow.session.exec(select(Account.id).where(Account.email_key == key)).first():
+                errors.append((row.line, "email: an account already uses this address"))
+            elif uow.session.exec(
+                select(Account.id).where(Account.subscriber_number == row.fields.subscriber_number)
+            ).first():
+                errors.append((row.line, "subscriber number: already used"))
+            elif not normalise_answer(row.answer):
+                errors.append((row.line, "security answer: required"))
+            else:
+                result = services.policy.check(
+                    row.password,
+                    row.password,
+                    personal_words=(
+                        row.fields.last_name,
+                        row.fields.first_name,
+                        row.fields.email,
+                        row.fields.subscriber_number,
+                    ),
+                )
+                if not result.accepted:
+                    errors.append(
+                        (row.line, "password: " + " ".join(v.message(t) for v in result.violations))
+                    )
+            seen_emails.setdefault(key, row.line)
+            seen_numbers.setdefault(row.fields.subscriber_number, row.line)
+    return errors
+
+
+def import_csv(services: Services, text: str, *, skip_invalid: bool = False) -> ImportReport:
+    """Import accounts from CSV. Every line is checked first; with an invalid line nothing
+    is imported unless ``skip_invalid``, in which case the valid lines are."""
+    rows, errors = parse_csv(text)
+    errors += check_rows(services, rows)
+    report = ImportReport(errors=sorted(errors))
+    if errors and not skip_invalid:
+        return report
+    bad = {line for line, _ in errors}
+    report.imported = register_all(
+        services, [Registration(row.fields, row.password, row.answer) for row in rows if row.line not in bad]
+    )
+    return report
+
+
+def summary_lines(card: AccountCard, *, answer: str | None = None) -> Iterable[tuple[str, str]]:
+    """The registration summary (« récapitulatif d'inscription »). The answer is printed
+    only once, at creation, as the sheets' summary does; never afterwards."""
+    yield "Nom", card.last_name
+    yield "Prénom", card.first_name
+    yield "N° d'abonné", card.subscriber_number
+    yield "Téléphone", card.phone
+    yield "Adresse électronique de connexion", card.email
+    yield "Adresse", card.postal_address
+    yield "Langue", card.language
+    yield "Question de confiance", card.security_question
+    if answer is not None:
+        yield "Réponse de confiance", answer
+    yield "Statut", card.status
+    if card.password_expires_on is not None:
+        yield "Mot de passe valable jusqu'au", card.password_expires_on.isoformat()

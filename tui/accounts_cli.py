@@ -1,0 +1,258 @@
+"""``motdepasse accounts …``: the operators' commands. Exit codes: 0 done, 1 refused
+(invalid input, unknown account, invalid CSV lines), 2 usage error, 3 CSV imported with
+invalid lines skipped (``--skip-invalid``)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from domain import admin
+from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
+from domain.models import AccountBase
+from domain.registration import register
+from domain.services import Services, build_services
+from domain.settings import load_settings
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "accounts",
+        help="create, list, show, import, deactivate accounts (operators)",
+        description="Operators' commands on accounts. Hashes and security answers are never shown "
+        "(the answer is printed once, in the registration summary of 'accounts add').",
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = sub.add_parser(
+        "add",
+        help="create an account (prompts for what is not given)",
+        description="Create an account. Missing fields are prompted for; the security answer and the "
+        "password are always read from the terminal without echo (or from standard input, one per "
+        "line, when it is not a terminal), never from arguments.",
+    )
+    add.add_argument("--subscriber-number", help="14 digits (default: a new unique number)")
+    add.add_argument("--last-name")
+    add.add_argument("--first-name")
+    add.add_argument("--phone")
+    add.add_argument("--address", help="postal address")
+    add.add_argument("--email", help="login email address")
+    add.add_argument("--language", choices=("fr", "en"))
+    add.add_argument("--question", help="security question (default: choose from the standard ones)")
+
+    sub.add_parser("list", help="list the accounts", description="List every account, one a line.")
+
+    show = sub.add_parser("show", help="show one account", description="Show an account's card.")
+    show.add_argument("account", metavar="EMAIL|SUBSCRIBER")
+
+    imp = sub.add_parser(
+        "import",
+        help="import accounts from a CSV file",
+        description="Import accounts from a CSV file (UTF-8, comma or semicolon separated) with the "
+        "columns: " + ", ".join(admin.CSV_COLUMNS) + ". Every line is checked first; if any line is "
+        "invalid, each is reported with its line number and nothing is imported, unless "
+        "--skip-invalid. The file holds initial secrets: delete it once imported.",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--skip-invalid", action="store_true", help="import the valid lines anyway")
+
+    expiry = sub.add_parser(
+        "set-expiry",
+        help="set the last valid day of an account's password",
+        description="Set the last valid day of the current password (YYYY-MM-DD).",
+    )
+    expiry.add_argument("account", metavar="EMAIL|SUBSCRIBER")
+    expiry.add_argument("date", type=date.fromisoformat, metavar="YYYY-MM-DD")
+
+    for name, text in (("deactivate", "deactivate an account"), ("reactivate", "reactivate an account")):
+        action = sub.add_parser(name, help=text, description=text.capitalize() + ".")
+        action.add_argument("account", metavar="EMAIL|SUBSCRIBER")
+
+    sub.add_parser(
+        "deactivate-expired",
+        help="deactivate accounts expired longer than MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS",
+        description="Deactivate every account whose password has been expired for more than "
+        "MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS days (does nothing when it is not set).",
+    )
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    services = build_services(load_settings())
+    try:
+        return _dispatch(services, args, out, err)
+    except admin.NotFound as missing:
+        print(f"motdepasse: no account for {missing}", file=err)
+        return EXIT_REFUSED
+    except AccountError as error:
+        print(f"motdepasse: refused: {error}", file=err)
+        return EXIT_REFUSED
+    finally:
+        services.close()
+
+
+def _dispatch(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    action = args.action
+    if action == "add":
+        return _add(services, args, out, err)
+    if action == "list":
+        _list(services, out)
+        return EXIT_OK
+    if action == "show":
+        _print_card(admin.find(services, args.account), out)
+        return EXIT_OK
+    if action == "import":
+        return _import(services, args, out, err)
+    if action == "set-expiry":
+        _print_card(admin.set_expiry(services, args.account, args.date), out)
+        return EXIT_OK
+    if action in ("deactivate", "reactivate"):
+        status = "deactivated" if action == "deactivate" else "active"
+        card = admin.set_status(services, args.account, status)
+        print(f"{card.email}: {card.status}", file=out)
+        expiry = card.password_expires_on
+        if status == "active" and expiry is not None and services.expiry(expiry).expired:
+            print(
+                "note: the password is expired; the user must use « Mot de passe expiré » "
+                "(or set a new expiry with 'accounts set-expiry')",
+                file=out,
+            )
+        return EXIT_OK
+    if action == "deactivate-expired":
+        if services.settings.deactivate_expired_after_days is None:
+            print("MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS is not set: nothing to do", file=out)
+            return EXIT_OK
+        for card in admin.deactivate_expired(services):
+            print(f"{card.email}: deactivated", file=out)
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def _print_card(card: AccountCard, out: TextIO, *, answer: str | None = None) -> None:
+    for label, value in admin.summary_lines(card, answer=answer):
+        print(f"{label:34} {value}", file=out)
+
+
+def _list(services: Services, out: TextIO) -> None:
+    cards = admin.list_cards(services)
+    print(f"{'subscriber':14}  {'status':11}  {'expires':10}  {'days':>5}  email / name", file=out)
+    for card in cards:
+        expires = card.password_expires_on
+        days = "" if expires is None else str(services.expiry(expires).days_left)
+        print(
+            f"{card.subscriber_number:14}  {card.status:11}  {expires.isoformat() if expires else '-':10}  "
+            f"{days:>5}  {card.email} ({card.last_name} {card.first_name})",
+            file=out,
+        )
+    print(f"{len(cards)} account(s)", file=out)
+
+
+def _reader(err: TextIO) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """(ask for text, ask for a secret): the terminal when there is one, else stdin lines."""
+    if sys.stdin.isatty():
+        return input, getpass.getpass
+
+    def line(prompt: str) -> str:
+        print(prompt, end="", file=err, flush=True)
+        value = sys.stdin.readline()
+        if not value:
+            raise AccountError("standard input ended before every field was given")
+        print(file=err)
+        return value.rstrip("\n")
+
+    return line, line
+
+
+def _add(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    ask, ask_secret = _reader(err)
+
+    def value(given: str | None, prompt: str, default: str = "") -> str:
+        if given is not None:
+            return given
+        typed = ask(f"{prompt}{f' [{default}]' if default else ''}: ").strip()
+        return typed or default
+
+    subscriber = (
+        args.subscriber_number or value(None, "Subscriber number (empty: a new one)") or _new_number(services)
+    )
+    last_name = value(args.last_name, "Last name")
+    first_name = value(args.first_name, "First name")
+    phone = value(args.phone, "Phone")
+    address = value(args.address, "Postal address")
+    email = value(args.email, "Login email address")
+    language = value(args.language, "Language (fr/en)", "fr")
+    question = args.question
+    if question is None:
+        for number, text in enumerate(STANDARD_QUESTIONS, start=1):
+            print(f"  {number}. {text}", file=err)
+        choice = ask("Security question (number, or your own question): ").strip()
+        question = (
+            STANDARD_QUESTIONS[int(choice) - 1]
+            if choice.isdigit() and 1 <= int(choice) <= len(STANDARD_QUESTIONS)
+            else choice
+        )
+    answer = ask_secret("Security answer: ")
+    if ask_secret("Security answer again: ") != answer:
+        print("motdepasse: refused: the two answers differ", file=err)
+        return EXIT_REFUSED
+    password = ask_secret("Password: ")
+    if ask_secret("Password again: ") != password:
+        print("motdepasse: refused: the two passwords differ", file=err)
+        return EXIT_REFUSED
+    try:
+        fields = AccountBase(
+            subscriber_number=subscriber,
+            last_name=last_name,
+            first_name=first_name,
+            phone=phone,
+            postal_address=address,
+            email=email,
+            language=language,
+            security_question=question,
+        )
+    except ValueError:
+        print("motdepasse: refused: invalid field value", file=err)
+        return EXIT_REFUSED
+    card = register(services, fields, password=password, answer=answer)
+    print("RÉCAPITULATIF DE VOS DONNÉES PERSONNELLES (printed once: keep it safe)", file=out)
+    _print_card(card, out, answer=answer)
+    return EXIT_OK
+
+
+def _new_number(services: Services) -> str:
+    year = services.clock.today().year
+    while True:
+        number = f"{year}{secrets.randbelow(10**10):010d}"
+        try:
+            admin.find(services, number)
+        except admin.NotFound:
+            return number
+
+
+def _import(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path: Path = args.file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"motdepasse: cannot read {path}: {error.__class__.__name__}", file=err)
+        return EXIT_REFUSED
+    report = admin.import_csv(services, text, skip_invalid=args.skip_invalid)
+    for line, reason in report.errors:
+        print(f"{path}:{line}: {reason}", file=err)
+    if report.errors and not args.skip_invalid:
+        print(f"{len(report.errors)} invalid line(s): nothing imported", file=err)
+        return EXIT_REFUSED
+    print(f"{len(report.imported)} account(s) imported", file=out)
+    if report.errors:
+        print(f"{len(report.errors)} invalid line(s) skipped", file=err)
+        return EXIT_PARTIAL
+    return EXIT_OK
