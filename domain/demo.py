@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.i18n import N_
 from domain.models import AccountBase
 from domain.policy import add_years
 from domain.registration import register
 from domain.services import Services
+
+
+CASES: dict[str, str] = {
+    "valid": N_("password valid for long"),
+    "expiring": N_("password expiring within 60 days"),
+    "expired": N_("password expired"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from domain.demo import DemoAccount
+from domain.demo import CASES, DemoAccount
 from domain.i18n import Translator
 
 
@@ -24,6 +24,7 @@ def demo_text(t: Translator, accounts: Sequence[DemoAccount]) -> Text:
     for account in accounts:
         text.append("\n")
         text.append(f"• {account.name} — {account.email}\n", style="bold")
+        text.append("  " + _(CASES[account.case]) + "\n")
         text.append("  " + _("Question: {question}").format(question=account.question) + "\n")
         text.append("  " + _("Answer: {answer}").format(answer=account.answer))
         text.append(" · " + _("Password: {password}").format(password=account.password))

@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
-from domain.demo import DemoAccount
+from domain.demo import CASES, DemoAccount
 from domain.flows.login import LoginStatus, log_in
 from domain.services import UserSession
 from screens.base import BaseScreen, ExpiredLogin, ForgotRequested, ShowFallback, SignedIn
@@ -40,14 +41,10 @@ class LoginScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         _ = self._
         if self.demo_accounts:
-            first = self.demo_accounts[0]
-            yield Static(
-                _(
-                    "Demo: {name}, {email}, answer « {answer} », password {password}. F2: every demo account."
-                ).format(name=first.name, email=first.email, answer=first.answer, password=first.password),
-                markup=False,
-                classes="demo-notice",
-            )
+            notice = Text(_("Demo accounts (F2: their answers and passwords):"), style="bold")
+            for account in self.demo_accounts:
+                notice.append(f"\n{account.email} — {_(CASES[account.case])}")
+            yield Static(notice, markup=False, classes="demo-notice")
         yield Label(_("Login email address"), classes="field-label")
         yield SafeInput(id="email", max_length=254, compact=True)
         yield Label(_("Password"), classes="field-label")

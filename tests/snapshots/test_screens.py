@@ -96,6 +96,93 @@ async def wrong_login(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await settle(pilot, app)
 
 
+async def _login_as(pilot: Pilot[None], app: MotDePasseApp, email: str, password: str) -> None:
+    from textual.widgets import Input
+
+    from tests.ui_helpers import solution
+
+    screen = app.screen
+    screen.query_one("#email", Input).value = email
+    screen.query_one("#password", Input).value = password
+    screen.query_one("#captcha", Input).value = solution(app)
+    screen.query_one("#captcha", Input).focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+HUGO = ("hugo.martin@example.fr", "Cerisier-Boussole-Tambour-42")
+CHLOE = ("chloe.durand@example.fr", "Hibiscus-Lanterne-Falaise-19")
+
+
+async def expiry_alert(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await _login_as(pilot, app, *HUGO)
+
+
+async def home_expiring(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await _login_as(pilot, app, *HUGO)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def services_screen(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await home_expiring(pilot, app)
+    await pilot.press("tab", "enter")
+    await pilot.pause()
+
+
+async def coordinates(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await home_expiring(pilot, app)
+    await pilot.press("tab", "tab", "enter")
+    await pilot.pause()
+
+
+async def change_credentials(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await home_expiring(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await pilot.press("space")
+    await type_text(pilot, "Tulipe-Horizon-Granit-Mistral", keyboard=False)
+    await settle(pilot, app)
+    await pilot.pause(0.3)
+
+
+async def change_done(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await change_credentials(pilot, app)
+    await pilot.press("enter")
+    await type_text(pilot, "Tulipe-Horizon-Granit-Mistral", keyboard=False)
+    await pilot.press("enter")
+    await type_text(pilot, "Médor", keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+async def expired_email(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await _login_as(pilot, app, *CHLOE)
+
+
+async def expired_passwords(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    from tests.ui_helpers import solution
+
+    await expired_email(pilot, app)
+    await type_text(pilot, solution(app), keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await type_text(pilot, CHLOE[1], keyboard=False)
+    await pilot.press("enter")
+    await type_text(pilot, "Tulipe-Horizon-Granit-Mistral", keyboard=False)
+    await settle(pilot, app)
+    await pilot.pause(0.3)
+
+
+async def expired_summary(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await expired_passwords(pilot, app)
+    await pilot.press("enter")
+    await type_text(pilot, "Tulipe-Horizon-Granit-Mistral", keyboard=False)
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
 CASES: list[tuple[str, Language, Steps]] = [
     ("login", "fr", login),
     ("login_wrong", "fr", wrong_login),
@@ -108,7 +195,20 @@ CASES: list[tuple[str, Language, Steps]] = [
     ("forgot_summary", "fr", summary),
     ("fallback", "fr", fallback),
     ("home", "fr", home),
+    ("expiry_alert", "fr", expiry_alert),
+    ("home_expiring", "fr", home_expiring),
+    ("services", "fr", services_screen),
+    ("coordinates", "fr", coordinates),
+    ("change_credentials", "fr", change_credentials),
+    ("change_done", "fr", change_done),
+    ("expired_email", "fr", expired_email),
+    ("expired_passwords", "fr", expired_passwords),
+    ("expired_summary", "fr", expired_summary),
     ("login", "en", login),
+    ("expiry_alert", "en", expiry_alert),
+    ("home_expiring", "en", home_expiring),
+    ("change_credentials", "en", change_credentials),
+    ("expired_passwords", "en", expired_passwords),
     ("forgot_email", "en", forgot_email),
     ("forgot_question", "en", question),
     ("forgot_new_password", "en", new_password),
