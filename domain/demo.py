@@ -11,7 +11,6 @@ from domain.policy import add_years
 from domain.registration import register
 from domain.services import Services
 
-
 CASES: dict[str, str] = {
     "valid": N_("password valid for long"),
     "expiring": N_("password expiring within 60 days"),
