@@ -14,7 +14,6 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from domain.flows.change import ChangeCredentialsFlow
 from domain.text import printable
 from screens.base import FlowAdvanced, SignedOut
-from screens.recommendations import RecommendationsScreen
 from screens.signed_in import SignedInScreen
 from tui.widgets.new_password import NewPasswordFields
 from tui.widgets.safe_input import SafeInput
@@ -124,11 +123,6 @@ class ChangeCredentialsScreen(SignedInScreen):
             self.query_one("#tick", Checkbox).focus()
         else:
             self.query_one(NewPasswordFields).refused()
-
-    @on(NewPasswordFields.HelpRequested)
-    def _help(self) -> None:
-        self.session.journal.record("action", "help", topic="recommendations")
-        self.app.push_screen(RecommendationsScreen(self.session))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

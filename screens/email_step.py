@@ -12,8 +12,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from domain.flows.common import Outcome
 from screens.base import ShowFallback
+from screens.captcha_screen import CaptchaScreen
 from screens.flow_step import FlowStepScreen, ProcedureFlow
-from tui.widgets.captcha_view import CaptchaView
 from tui.widgets.safe_input import SafeInput
 
 
@@ -21,7 +21,7 @@ class EmailFlow(ProcedureFlow, Protocol):
     def submit_email(self, email: str, captcha_answer: str) -> Outcome: ...
 
 
-class EmailStepScreen(FlowStepScreen):
+class EmailStepScreen(FlowStepScreen, CaptchaScreen):
     screen_name = "email_step"
 
     def __init__(self, flow: EmailFlow, email: str = "") -> None:
@@ -42,13 +42,10 @@ class EmailStepScreen(FlowStepScreen):
         )
         yield Label(_("Login email address"), classes="field-label")
         yield SafeInput(self._initial_email, id="email", max_length=254, compact=True)
-        yield Label(_("Copy the characters of the image"), classes="field-label")
-        yield CaptchaView(self.session.captcha, self.t)
-        yield SafeInput(id="captcha", max_length=20, compact=True)
+        yield from self.compose_captcha()
         with Horizontal(classes="buttons"):
             yield Button(_("Continue"), id="continue", classes="submit", variant="primary", compact=True)
-            yield Button(_("Change the image"), id="refresh", compact=True)
-            yield Button(_("Spell the characters"), id="spell", compact=True)
+            yield from self.compose_captcha_buttons()
         with Horizontal(classes="buttons"):
             yield Button(_("Back to login"), id="back", compact=True)
             yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
@@ -56,10 +53,6 @@ class EmailStepScreen(FlowStepScreen):
     def on_mount(self) -> None:
         target = "#captcha" if self._initial_email else "#email"
         self.query_one(target, Input).focus()
-
-    def on_screen_resume(self) -> None:
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).value = ""
 
     def _fields(self) -> list[Input]:
         return [self.query_one("#email", Input), self.query_one("#captcha", Input)]
@@ -77,23 +70,10 @@ class EmailStepScreen(FlowStepScreen):
 
     async def _submit(self, email: str, captcha: str) -> None:
         outcome = await self.run_step(lambda: self.email_flow.submit_email(email, captcha))
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).value = ""
+        self.reset_captcha()
         if not outcome.ok:
             target = "#email" if "invalid_email" in outcome.codes else "#captcha"
             self.query_one(target, Input).focus()
-
-    @on(Button.Pressed, "#refresh")
-    def _refresh(self) -> None:
-        self.session.captcha.refresh()
-        self.session.journal.record("action", "captcha_refresh")
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).focus()
-
-    @on(Button.Pressed, "#spell")
-    def _spell(self) -> None:
-        shown = self.query_one(CaptchaView).toggle_spelled()
-        self.session.journal.record("action", "captcha_spelled", shown=shown)
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

@@ -3,28 +3,19 @@ confirmation."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from domain.flows.expired import ExpiredPasswordFlow
 from screens.flow_step import FlowStepScreen
-from screens.recommendations import RecommendationsScreen
 from tui.widgets.new_password import NewPasswordFields
 from tui.widgets.safe_input import SafeInput
 
 
 class ExpiredPasswordsScreen(FlowStepScreen):
     screen_name = "expired_passwords"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", show=False),
-        Binding("f1", "recommendations", show=False),
-    ]
 
     def __init__(self, flow: ExpiredPasswordFlow) -> None:
         super().__init__(flow)
@@ -81,11 +72,6 @@ class ExpiredPasswordsScreen(FlowStepScreen):
             field.focus()
         else:
             self.query_one(NewPasswordFields).refused()
-
-    @on(NewPasswordFields.HelpRequested)
-    def action_recommendations(self) -> None:
-        self.session.journal.record("action", "help", topic="recommendations")
-        self.app.push_screen(RecommendationsScreen(self.session))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

@@ -3,27 +3,18 @@ meter and the « ? » advice."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from domain.flows.forgot import ForgotPasswordFlow
 from screens.flow_step import FlowStepScreen
-from screens.recommendations import RecommendationsScreen
 from tui.widgets.new_password import NewPasswordFields
 
 
 class ForgotNewPasswordScreen(FlowStepScreen):
     screen_name = "forgot_new_password"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", show=False),
-        Binding("f1", "recommendations", show=False),
-    ]
 
     def __init__(self, flow: ForgotPasswordFlow) -> None:
         super().__init__(flow)
@@ -65,11 +56,6 @@ class ForgotNewPasswordScreen(FlowStepScreen):
         outcome = await self.run_step(lambda: self.forgot.submit_password(new, confirm))
         if not outcome.ok:
             self.query_one(NewPasswordFields).refused()
-
-    @on(NewPasswordFields.HelpRequested)
-    def action_recommendations(self) -> None:
-        self.session.journal.record("action", "help", topic="recommendations")
-        self.app.push_screen(RecommendationsScreen(self.session))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

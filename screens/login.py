@@ -16,12 +16,12 @@ from textual.widgets import Button, Input, Label, Static
 from domain.demo import CASES, DemoAccount
 from domain.flows.login import LoginStatus, log_in
 from domain.services import UserSession
-from screens.base import BaseScreen, ExpiredLogin, ForgotRequested, ShowFallback, SignedIn
-from tui.widgets.captcha_view import CaptchaView
+from screens.base import ExpiredLogin, ForgotRequested, ShowFallback, SignedIn
+from screens.captcha_screen import CaptchaScreen
 from tui.widgets.safe_input import SafeInput
 
 
-class LoginScreen(BaseScreen):
+class LoginScreen(CaptchaScreen):
     screen_name = "login"
 
     def __init__(self, session: UserSession, demo_accounts: Sequence[DemoAccount] = ()) -> None:
@@ -49,13 +49,10 @@ class LoginScreen(BaseScreen):
         yield SafeInput(id="email", max_length=254, compact=True)
         yield Label(_("Password"), classes="field-label")
         yield SafeInput(id="password", password=True, max_length=1024, compact=True)
-        yield Label(_("Copy the characters of the image"), classes="field-label")
-        yield CaptchaView(self.session.captcha, self.t)
-        yield SafeInput(id="captcha", max_length=20, compact=True)
+        yield from self.compose_captcha()
         with Horizontal(classes="buttons"):
             yield Button(_("Log in"), id="login", classes="submit", variant="primary", compact=True)
-            yield Button(_("Change the image"), id="refresh", compact=True)
-            yield Button(_("Spell the characters"), id="spell", compact=True)
+            yield from self.compose_captcha_buttons()
         with Horizontal(classes="buttons"):
             yield Button(_("Forgot password"), id="forgot", compact=True)
             yield Button(_("Help"), id="help", compact=True)
@@ -64,8 +61,6 @@ class LoginScreen(BaseScreen):
         self.query_one("#email", Input).focus()
 
     def on_screen_resume(self) -> None:
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).value = ""
         self.query_one("#password", Input).value = ""
         email = self.query_one("#email", Input)
         (self.query_one("#password", Input) if email.value else email).focus()
@@ -93,8 +88,7 @@ class LoginScreen(BaseScreen):
             result = await asyncio.to_thread(log_in, self.session, email, password, captcha)
         finally:
             self.set_busy(False)
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).value = ""
+        self.reset_captcha()
         if result.status is LoginStatus.OK and result.card is not None:
             self.show_errors([])
             self.post_message(SignedIn(result.card, result.expiry))
@@ -109,18 +103,6 @@ class LoginScreen(BaseScreen):
         else:
             self.query_one("#password", Input).value = ""
             self.query_one("#password", Input).focus()
-
-    @on(Button.Pressed, "#refresh")
-    def _refresh(self) -> None:
-        self.session.captcha.refresh()
-        self.session.journal.record("action", "captcha_refresh")
-        self.query_one(CaptchaView).refresh_challenge()
-        self.query_one("#captcha", Input).focus()
-
-    @on(Button.Pressed, "#spell")
-    def _spell(self) -> None:
-        shown = self.query_one(CaptchaView).toggle_spelled()
-        self.session.journal.record("action", "captcha_spelled", shown=shown)
 
     @on(Button.Pressed, "#forgot")
     def _forgot(self) -> None:

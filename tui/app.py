@@ -39,8 +39,10 @@ from screens.forgot_new_password import ForgotNewPasswordScreen
 from screens.forgot_question import ForgotQuestionScreen
 from screens.home import HomeScreen
 from screens.login import LoginScreen
+from screens.recommendations import RecommendationsScreen
 from screens.services import ServicesScreen
 from screens.summary import SummaryScreen
+from tui.widgets.new_password import NewPasswordFields
 
 Procedure = ForgotPasswordFlow | ExpiredPasswordFlow
 
@@ -62,6 +64,7 @@ class MotDePasseApp(App[None]):
     TITLE = "motdepasse"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "recommendations", show=False),
         Binding("f2", "demo_accounts", show=False),
         Binding("ctrl+q", "quit", show=False, priority=True),
     ]
@@ -191,6 +194,15 @@ class MotDePasseApp(App[None]):
         traceback = Traceback(show_locals=False, width=None)
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
         self._close_messages_no_wait()
+
+    def on_new_password_fields_help_requested(self, _message: NewPasswordFields.HelpRequested) -> None:
+        self.action_recommendations()
+
+    def action_recommendations(self) -> None:
+        """F1 or « ? » next to a new password: the advice against identity theft."""
+        if self.screen.query(NewPasswordFields):
+            self.session.journal.record("action", "help", topic="recommendations")
+            self.push_screen(RecommendationsScreen(self.session))
 
     def action_demo_accounts(self) -> None:
         if self.demo_accounts and not isinstance(self.screen, DemoAccountsScreen):

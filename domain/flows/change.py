@@ -80,15 +80,7 @@ class ChangeCredentialsFlow:
             return Outcome.failure(t, "wrong_answer", WRONG_ANSWER)
         outcome, valid_until = change_password(session, target, new, confirmation, procedure=self.procedure)
         if not outcome.ok:
-            journal.record(
-                "outcome",
-                "password_refused",
-                reasons=list(outcome.codes),
-                length=len(new),
-                confirmation_length=len(confirmation),
-            )
             return outcome
         session.signed_in_version = target.credentials_version
         self.valid_until = valid_until
-        journal.record("outcome", "password_changed", valid_until=valid_until)
         return outcome

@@ -83,7 +83,30 @@ def change_password(
     procedure: str,
 ) -> tuple[Outcome, date | None]:
     """Check the policy (server side), then change the password and queue its email in
-    one transaction. Returns the outcome and, on success, the last valid day."""
+    one transaction. Returns the outcome and, on success, the last valid day. The
+    outcome is journaled here, for every procedure (lengths only, never the text)."""
+    outcome, valid_until = _change_password(session, target, password, confirmation, procedure=procedure)
+    if outcome.ok:
+        session.journal.record("outcome", "password_changed", valid_until=valid_until)
+    else:
+        session.journal.record(
+            "outcome",
+            "password_refused",
+            reasons=list(outcome.codes),
+            length=len(password),
+            confirmation_length=len(confirmation),
+        )
+    return outcome, valid_until
+
+
+def _change_password(
+    session: UserSession,
+    target: ChangeTarget,
+    password: str,
+    confirmation: str,
+    *,
+    procedure: str,
+) -> tuple[Outcome, date | None]:
     services = session.services
     policy = services.policy
     t = session.t

@@ -105,17 +105,9 @@ class ExpiredPasswordFlow:
             self.session, target, new, confirmation, procedure=self.procedure
         )
         if not outcome.ok:
-            journal.record(
-                "outcome",
-                "password_refused",
-                reasons=list(outcome.codes),
-                length=len(new),
-                confirmation_length=len(confirmation),
-            )
             return outcome
         self.valid_until = valid_until
         self.step = ExpiredStep.SUMMARY
-        journal.record("outcome", "password_changed", valid_until=valid_until)
         return outcome
 
     def back(self) -> ExpiredStep:

@@ -170,7 +170,6 @@ class ForgotPasswordFlow:
         return meter_level(self.session, password, words)
 
     def submit_password(self, password: str, confirmation: str) -> Outcome:
-        journal = self.session.journal
         if self.step is not ForgotStep.NEW_PASSWORD or self._target is None:
             raise RuntimeError("the security answer was not verified")
         target = ChangeTarget(
@@ -182,18 +181,10 @@ class ForgotPasswordFlow:
             self.session, target, password, confirmation, procedure=self.procedure
         )
         if not outcome.ok:
-            journal.record(
-                "outcome",
-                "password_refused",
-                reasons=list(outcome.codes),
-                length=len(password),
-                confirmation_length=len(confirmation),
-            )
             return outcome
         self.valid_until = valid_until
         self._answer_words = ()
         self.step = ForgotStep.SUMMARY
-        journal.record("outcome", "password_changed", valid_until=valid_until)
         return outcome
 
     def back(self) -> ForgotStep:
