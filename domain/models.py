@@ -50,13 +50,33 @@ class OutboxEmail(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=40)
     to_address: str = Field(max_length=254)
+    to_name: str = Field(default="", max_length=210)
     language: str = Field(max_length=5)
     subject: str = Field(max_length=300)
     body_text: str
+    body_html: str = ""
     created_at: datetime
     state: str = Field(default="queued", max_length=20, index=True)
+    """queued → sent, or failed after the last attempt (or a permanent refusal)."""
     attempts: int = 0
-    last_error: str | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = Field(default=None, index=True)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = None
+    """A dispatcher's lease: no other dispatcher takes the row before it ends."""
+    sent_at: datetime | None = None
+
+
+class ReminderSent(SQLModel, table=True):
+    """One expiry reminder per account, password (its expiry date) and threshold."""
+
+    __table_args__ = (UniqueConstraint("account_id", "expires_on", "threshold"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    expires_on: date
+    threshold: int
+    outbox_id: int | None = Field(default=None, foreign_key="outboxemail.id")
 
 
 class AnswerFailure(SQLModel, table=True):

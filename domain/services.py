@@ -60,6 +60,11 @@ class Services:
         """The time zone in which times are shown to users."""
         return ZoneInfo(self.settings.timezone)
 
+    @property
+    def mail_domain(self) -> str:
+        """The domain of Message-IDs: the sender's."""
+        return self.settings.mail_from.rpartition("@")[2] or "motdepasse.invalid"
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 

@@ -106,6 +106,48 @@ class Settings(BaseSettings):
     mail_from: str = "ne-pas-repondre@motdepasse.example"
     """The no-reply sender address of confirmation emails."""
 
+    mail_from_name: str = "Espace professionnel"
+    """The sender's display name."""
+
+    smtp_host: str | None = None
+    """The SMTP relay. Unset: emails stay in the outbox (``motdepasse mail outbox``)."""
+
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    """Relay port: 587 (STARTTLS), 465 (implicit TLS), 25."""
+
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` upgrades the connection, ``tls`` is implicit TLS, ``none`` only on loopback."""
+
+    smtp_username: str | None = None
+    """Login on the relay, if it asks for one."""
+
+    smtp_password: str | None = None
+    """Password on the relay (prefer a secret file in the environment)."""
+
+    smtp_ca_file: Path | None = None
+    """CA bundle to verify the relay's certificate (default: the system's)."""
+
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    """Connection and command timeout."""
+
+    mail_max_attempts: int = Field(default=8, ge=1)
+    """Attempts before an email is marked failed."""
+
+    mail_retry_base_seconds: int = Field(default=30, ge=1)
+    """First retry delay; each retry doubles it (30 s, 1 min, 2 min…)."""
+
+    mail_retry_max_seconds: int = Field(default=3600, ge=1)
+    """The longest delay between two attempts."""
+
+    mail_lease_seconds: int = Field(default=300, ge=10)
+    """How long a dispatcher holds the emails it took before another may take them."""
+
+    mail_watch_interval_seconds: float = Field(default=5.0, gt=0)
+    """How often ``mail deliver --watch`` looks for emails to send."""
+
+    reminder_days: tuple[int, ...] = (60, 30, 7, 1)
+    """Days before expiry on which ``mail remind`` sends a reminder (each once)."""
+
     support_hours_fr: str = "du lundi au vendredi, de 8h00 à 19h30"
     """Opening hours of the support line, in French."""
 

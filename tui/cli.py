@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain.i18n import parse_language
-from domain.settings import LANGUAGES, Language, load_settings
+from domain.settings import LANGUAGES, Language, Settings, load_settings
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
@@ -43,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lang(run)
 
-    from tui import accounts_cli
+    from tui import accounts_cli, mail_cli
 
     accounts_cli.add_parser(commands)
+    mail_cli.add_parser(commands)
     return parser
 
 
@@ -63,7 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui import accounts_cli
 
         return accounts_cli.run(args)
+    if args.command == "mail":
+        from tui import mail_cli
+
+        return mail_cli.run(args)
     return 2
+
+
+def demo_settings() -> Settings:
+    """The demo's settings: a SQLite database of its own, under the data directory."""
+    demo_dir = load_settings().data_dir / "demo"
+    return load_settings(data_dir=demo_dir, database_url=f"sqlite:///{demo_dir / 'demo.db'}")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -71,13 +82,12 @@ def _demo(args: argparse.Namespace) -> int:
     from domain.services import build_services
     from tui.app import MotDePasseApp
 
-    base = load_settings()
-    demo_dir = base.data_dir / "demo"
+    settings = demo_settings()
+    demo_dir = settings.data_dir
     database = demo_dir / "demo.db"
     keep = args.keep and database.exists()
     if demo_dir.exists() and not keep:
         shutil.rmtree(demo_dir)
-    settings = load_settings(data_dir=demo_dir, database_url=f"sqlite:///{database}")
     services = build_services(settings)
     try:
         accounts = describe_demo() if keep else seed_demo(services)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from domain import accounts
 from domain.i18n import N_, Translator
-from domain.mail import password_changed_email
+from domain.mail import Recipient, password_changed_email
 from domain.models import Account
 from domain.policy import PolicyResult
 from domain.services import UserSession
@@ -40,6 +40,11 @@ CAPTCHA_WRONG = N_(
 )
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
 STALE = N_("The password of this account was changed in another session. Start again.")
+
+
+def recipient_of(account: Account) -> Recipient:
+    assert account.id is not None
+    return Recipient(account.id, account.email, account.first_name, account.last_name, account.language)
 
 
 @dataclass
@@ -136,16 +141,13 @@ def _change_password(
         if account is None:
             return Outcome.failure(t, "stale", STALE), None
         email = password_changed_email(
-            t=Translator(account.language if account.language in ("fr", "en") else "fr"),  # type: ignore[arg-type]
-            account_id=target.account_id,
-            to_address=account.email,
-            first_name=account.first_name,
-            last_name=account.last_name,
+            recipient=recipient_of(account),
             valid_until=valid_until,
             changed_at=now,
             procedure=procedure,
             client_address=session.client_address,
             tz=services.tz,
+            mail_domain=services.mail_domain,
         )
         try:
             accounts.replace_password(

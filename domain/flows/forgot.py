@@ -18,8 +18,10 @@ from domain.flows.common import (
     Outcome,
     change_password,
     meter_level,
+    recipient_of,
 )
 from domain.i18n import N_
+from domain.mail import procedure_locked_email
 from domain.models import Account
 from domain.services import UserSession
 from domain.strength import StrengthLevel
@@ -147,7 +149,22 @@ class ForgotPasswordFlow:
             ok = services.hasher.verify(account.security_answer_hash, normalised).ok
         if not ok:
             with services.uow() as uow:
-                self._throttle.record_failure(uow, self._digest(), services.clock.now())
+                now = services.clock.now()
+                self._throttle.record_failure(uow, self._digest(), now)
+                uow.session.flush()
+                until = self._throttle.locked_until(uow, self._digest(), now)
+                if until is not None and account is not None:
+                    # The holder is told, in the same transaction; an unknown address never is.
+                    uow.session.add(
+                        procedure_locked_email(
+                            recipient=recipient_of(account),
+                            locked_until=until,
+                            now=now,
+                            client_address=self.session.client_address,
+                            tz=services.tz,
+                            mail_domain=services.mail_domain,
+                        )
+                    )
                 uow.commit()
             locked = self._locked()
             journal.record("outcome", "answer_refused", reason="wrong_answer", length=len(answer))

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from domain import accounts
 from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
 from domain.i18n import Translator, parse_language
-from domain.mail import password_changed_email
+from domain.mail import Recipient, password_changed_email
 from domain.models import AccountBase
 from domain.registration import register
 from domain.services import load_secret_key
@@ -210,16 +210,13 @@ def make_email(lang: str, client_address: str | None = "192.0.2.7"):
     from zoneinfo import ZoneInfo
 
     return password_changed_email(
-        t=Translator(lang),
-        account_id=1,
-        to_address=LILA,
-        first_name="Lila",
-        last_name="ROSEMONDE",
+        recipient=Recipient(1, LILA, "Lila", "ROSEMONDE", lang),
         valid_until=date(2026, 6, 5),
         changed_at=datetime(2023, 6, 5, 12, 30, tzinfo=UTC),
         procedure="forgot",
         client_address=client_address,
         tz=ZoneInfo("Europe/Paris"),
+        mail_domain="motdepasse.example",
     )
 
 

@@ -1,0 +1,282 @@
+"""Delivery of the outbox to an SMTP relay: claimed atomically, retried with exponential
+backoff, failed after the last attempt, never lost.
+
+Guarantees. A row is sent by the dispatcher that holds its lease (``claimed_by`` /
+``claimed_until``), taken with a conditional UPDATE that only one dispatcher can win, on
+SQLite and PostgreSQL alike; so several dispatchers never send the same email at the same
+time. A dispatcher that dies after the relay accepted a message but before it recorded
+it leaves the row to be sent again when its lease ends: delivery is at least once, and the
+retried message keeps its Message-ID (derived from the change, stored with it) so that it
+can be recognised as the same message.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import smtplib
+import socket
+import ssl
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Protocol
+
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+
+from domain.models import OutboxEmail
+from domain.services import Services
+from domain.settings import Settings
+from domain.text import looks_like_email, strip_controls
+
+
+class TemporaryFailure(Exception):
+    """The relay is unreachable or answered 4xx: try again later."""
+
+
+class PermanentFailure(Exception):
+    """The relay refused the message for good (5xx), or it cannot be built."""
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
+    """The message as it is sent. Header values are built with :mod:`email.headerregistry`
+    under the SMTP policy: a line break can never start a new header, and non-ASCII names
+    are encoded (RFC 2047)."""
+    address = strip_controls(row.to_address).strip()
+    if not looks_like_email(address) or address != row.to_address.strip():
+        raise PermanentFailure("invalid recipient address")
+    message = EmailMessage(policy=email.policy.SMTP)
+    try:
+        message["From"] = Address(
+            display_name=strip_controls(settings.mail_from_name), addr_spec=settings.mail_from
+        )
+        message["To"] = Address(display_name=strip_controls(row.to_name), addr_spec=address)
+    except (ValueError, IndexError) as error:
+        raise PermanentFailure("invalid address") from error
+    message["Subject"] = strip_controls(row.subject)
+    message["Date"] = format_datetime(_aware(row.created_at))
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    message["Content-Language"] = row.language  # after set_content, which clears Content-*
+    return message
+
+
+def readable(message: EmailMessage) -> str:
+    """The message as a person reads it: the main headers and the text part, decoded."""
+    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date", "Message-ID")]
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    return "\n".join(lines) + "\n\n" + text
+
+
+class Connection(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class Transport(Protocol):
+    def open(self) -> AbstractContextManager[Connection]: ...
+
+
+class SmtpTransport:
+    """A connection to the relay configured in the settings (STARTTLS, TLS or plain)."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.smtp_host:
+            raise ValueError("MOTDEPASSE_SMTP_HOST is not set")
+        self.settings = settings
+
+    def _tls(self) -> ssl.SSLContext:
+        ca = self.settings.smtp_ca_file
+        return ssl.create_default_context(cafile=str(ca) if ca else None)
+
+    @contextmanager
+    def open(self) -> Iterator[Connection]:
+        s = self.settings
+        assert s.smtp_host is not None
+        try:
+            if s.smtp_security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=self._tls()
+                )
+            else:
+                client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+                if s.smtp_security == "starttls":
+                    client.starttls(context=self._tls())
+            if s.smtp_username:
+                client.login(s.smtp_username, s.smtp_password or "")
+        except smtplib.SMTPResponseException as error:
+            raise _classify(error.smtp_code, "connection") from error
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"relay unreachable: {type(error).__name__}") from error
+        try:
+            yield _SmtpConnection(client, s.mail_from)
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+
+@dataclass
+class _SmtpConnection:
+    client: smtplib.SMTP
+    sender: str
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            refused = self.client.send_message(message, from_addr=self.sender)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise _classify(min(codes) if codes else 550, "recipient refused") from error
+        except smtplib.SMTPResponseException as error:
+            raise _classify(error.smtp_code, "refused") from error
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"connection lost: {type(error).__name__}") from error
+        if refused:
+            raise PermanentFailure("recipient refused")
+
+
+def _classify(code: int, what: str) -> Exception:
+    if 400 <= code < 500:
+        return TemporaryFailure(f"{what}: {code}")
+    return PermanentFailure(f"{what}: {code}")
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return len(self.sent) + len(self.retried) + len(self.failed)
+
+
+class Dispatcher:
+    """Takes queued emails whose time has come and delivers them through a transport."""
+
+    def __init__(
+        self,
+        services: Services,
+        transport: Callable[[], Transport] | Transport,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.services = services
+        self._transport = transport
+        self.name = name or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    def claim(self, limit: int = 50) -> list[int]:
+        """Take up to ``limit`` due emails; a row goes to one dispatcher only."""
+        now = self._now()
+        lease = now + timedelta(seconds=self.services.settings.mail_lease_seconds)
+        due = (
+            col(OutboxEmail.state) == "queued",
+            or_(col(OutboxEmail.next_attempt_at).is_(None), col(OutboxEmail.next_attempt_at) <= now),
+            or_(col(OutboxEmail.claimed_until).is_(None), col(OutboxEmail.claimed_until) < now),
+        )
+        claimed: list[int] = []
+        with self.services.uow() as uow:
+            ids = uow.session.exec(
+                select(OutboxEmail.id).where(*due).order_by(col(OutboxEmail.id)).limit(limit)
+            ).all()
+        for row_id in ids:
+            with self.services.uow() as uow:
+                result = uow.session.exec(  # type: ignore[call-overload]
+                    update(OutboxEmail)
+                    .where(col(OutboxEmail.id) == row_id, *due)
+                    .values(claimed_by=self.name, claimed_until=lease)
+                )
+                uow.commit()
+                if result.rowcount == 1:
+                    assert row_id is not None
+                    claimed.append(row_id)
+        return claimed
+
+    def deliver_once(self, limit: int = 50) -> DeliveryReport:
+        report = DeliveryReport()
+        ids = self.claim(limit)
+        if not ids:
+            return report
+        transport = self._transport() if callable(self._transport) else self._transport
+        try:
+            with transport.open() as connection:
+                for row_id in ids:
+                    self._deliver(connection, row_id, report)
+        except TemporaryFailure as error:
+            for row_id in ids:
+                if row_id not in report.sent + report.retried + report.failed:
+                    self._retry(row_id, str(error), report)
+        except PermanentFailure as error:
+            for row_id in ids:
+                if row_id not in report.sent + report.retried + report.failed:
+                    self._fail(row_id, str(error), report)
+        return report
+
+    def _row(self, row_id: int) -> OutboxEmail:
+        with self.services.uow() as uow:
+            row = uow.session.get(OutboxEmail, row_id)
+            assert row is not None
+            return row
+
+    def _deliver(self, connection: Connection, row_id: int, report: DeliveryReport) -> None:
+        row = self._row(row_id)
+        try:
+            message = build_message(row, self.services.settings)
+            connection.send(message)
+        except TemporaryFailure as error:
+            self._retry(row_id, str(error), report)
+            return
+        except PermanentFailure as error:
+            self._fail(row_id, str(error), report)
+            return
+        self._update(row_id, state="sent", sent_at=self._now(), attempts=row.attempts + 1, last_error=None)
+        report.sent.append(row_id)
+
+    def _retry(self, row_id: int, error: str, report: DeliveryReport) -> None:
+        settings = self.services.settings
+        row = self._row(row_id)
+        attempts = row.attempts + 1
+        if attempts >= settings.mail_max_attempts:
+            self._update(row_id, state="failed", attempts=attempts, last_error=error)
+            report.failed.append(row_id)
+            return
+        delay = min(settings.mail_retry_base_seconds * 2 ** (attempts - 1), settings.mail_retry_max_seconds)
+        self._update(
+            row_id,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=self._now() + timedelta(seconds=delay),
+        )
+        report.retried.append(row_id)
+
+    def _fail(self, row_id: int, error: str, report: DeliveryReport) -> None:
+        row = self._row(row_id)
+        self._update(row_id, state="failed", attempts=row.attempts + 1, last_error=error)
+        report.failed.append(row_id)
+
+    def _update(self, row_id: int, **values: object) -> None:
+        """Record an attempt and release the lease (only if this dispatcher holds it)."""
+        with self.services.uow() as uow:
+            uow.session.exec(  # type: ignore[call-overload]
+                update(OutboxEmail)
+                .where(col(OutboxEmail.id) == row_id, col(OutboxEmail.claimed_by) == self.name)
+                .values(claimed_by=None, claimed_until=None, **values)
+            )
+            uow.commit()

@@ -1,0 +1,137 @@
+"""``motdepasse mail …``: deliver the outbox, look into it, queue expiry reminders.
+Exit codes: 0 done, 1 refused (no relay configured, unknown email id), 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import TextIO
+
+from sqlmodel import col, select
+
+from domain.delivery import Dispatcher, PermanentFailure, SmtpTransport, build_message, readable
+from domain.models import OutboxEmail
+from domain.reminders import send_reminders
+from domain.services import Services, build_services
+from domain.settings import Settings, load_settings
+
+EXIT_OK, EXIT_REFUSED = 0, 1
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "mail",
+        help="deliver the outbox, list it, queue expiry reminders",
+        description="Emails are written to an outbox in the same transaction as the change they "
+        "report; 'mail deliver' sends them through the SMTP relay (MOTDEPASSE_SMTP_HOST…).",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="work on the demo's database (what 'motdepasse demo' sent)"
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    deliver = sub.add_parser(
+        "deliver",
+        help="send the queued emails that are due",
+        description="Send the queued emails that are due, with retries and exponential backoff; "
+        "several dispatchers may run at once (each email is taken by one only).",
+    )
+    deliver.add_argument("--watch", action="store_true", help="keep running; stop with Ctrl+C or SIGTERM")
+    deliver.add_argument("--limit", type=int, default=50, help="emails per round (default 50)")
+    outbox = sub.add_parser(
+        "outbox", help="list the outbox", description="List the emails with their state and attempts."
+    )
+    outbox.add_argument("--state", choices=("queued", "sent", "failed"), help="only this state")
+    outbox.add_argument("--show", type=int, metavar="ID", help="print one email: headers and text")
+    outbox.add_argument("--raw", action="store_true", help="with --show: the MIME message as it is sent")
+    sub.add_parser(
+        "remind",
+        help="queue the expiry reminders that are due",
+        description="Queue a reminder for each password reaching MOTDEPASSE_REMINDER_DAYS days "
+        "before expiry (default 60, 30, 7, 1), each once. Run it daily; it is idempotent.",
+    )
+
+
+def _settings(demo: bool) -> Settings:
+    if not demo:
+        return load_settings()
+    from tui.cli import demo_settings
+
+    return demo_settings()
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    services = build_services(_settings(args.demo))
+    try:
+        if args.action == "deliver":
+            return _deliver(services, args, out, err)
+        if args.action == "outbox":
+            return _outbox(services, args, out, err)
+        if args.action == "remind":
+            reminders = send_reminders(services)
+            for reminder in reminders:
+                print(
+                    f"{reminder.email}: reminder at {reminder.threshold} days ({reminder.days_left} left)",
+                    file=out,
+                )
+            print(f"{len(reminders)} reminder(s) queued", file=out)
+            return EXIT_OK
+        return 2
+    finally:
+        services.close()
+
+
+def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not services.settings.smtp_host:
+        print("motdepasse: MOTDEPASSE_SMTP_HOST is not set: no relay to deliver to", file=err)
+        return EXIT_REFUSED
+    dispatcher = Dispatcher(services, lambda: SmtpTransport(services.settings))
+    stop = threading.Event()
+    if args.watch:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: stop.set())
+        print(f"dispatcher {dispatcher.name}: watching the outbox", file=out, flush=True)
+    while True:
+        report = dispatcher.deliver_once(args.limit)
+        if report.handled:
+            print(
+                f"sent {len(report.sent)}, to retry {len(report.retried)}, failed {len(report.failed)}",
+                file=out,
+                flush=True,
+            )
+        if not args.watch:
+            return EXIT_OK
+        if report.handled < args.limit and stop.wait(services.settings.mail_watch_interval_seconds):
+            print("dispatcher stopped", file=out, flush=True)
+            return EXIT_OK
+
+
+def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with services.uow() as uow:
+        if args.show is not None:
+            row = uow.session.get(OutboxEmail, args.show)
+            if row is None:
+                print(f"motdepasse: no email {args.show}", file=err)
+                return EXIT_REFUSED
+            try:
+                message = build_message(row, services.settings)
+                print(message.as_string() if args.raw else readable(message), file=out)
+            except PermanentFailure as error:
+                print(f"motdepasse: email {args.show} cannot be sent: {error}", file=err)
+                return EXIT_REFUSED
+            return EXIT_OK
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
+        if args.state:
+            query = query.where(OutboxEmail.state == args.state)
+        rows = uow.session.exec(query).all()
+    print(f"{'id':>4}  {'state':7}  {'tries':>5}  {'created':16}  {'kind':26}  to / last error", file=out)
+    for row in rows:
+        created = row.created_at.strftime("%Y-%m-%d %H:%M")
+        last = f"  ({row.last_error})" if row.last_error else ""
+        head = f"{row.id:>4}  {row.state:7}  {row.attempts:>5}  {created:16}  {row.kind:26}"
+        print(f"{head}  {row.to_address}{last}", file=out)
+    print(f"{len(rows)} email(s)", file=out)
+    return EXIT_OK
