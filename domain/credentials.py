@@ -70,16 +70,20 @@ def check_password(session: UserSession, email: str, password: str) -> PasswordC
         assert account is not None and credential is not None
         throttle.clear(uow, keys[0])
         expiry = services.expiry(credential.expires_on)
-        _deactivate_if_expired_too_long(session, account, expiry)
+        deactivate_if_expired_too_long(session, account, expiry)
         uow.commit()
         return PasswordCheck(CheckStatus.OK, accounts.card(uow.session, account), expiry)
 
 
-def _deactivate_if_expired_too_long(session: UserSession, account: Account, expiry: ExpiryStatus) -> None:
+def deactivate_if_expired_too_long(session: UserSession, account: Account, expiry: ExpiryStatus) -> bool:
+    """Apply ``deactivate_expired_after_days`` (in the caller's transaction); True if the
+    account is deactivated now."""
     limit = session.services.settings.deactivate_expired_after_days
     if limit is not None and account.status == "active" and expiry.days_expired() > limit:
         account.status = "deactivated"
+        account.credentials_version += 1
         session.journal.record("outcome", "account_deactivated", reason="expired", days=expiry.days_expired())
+    return account.status != "active"
 
 
 def sign_in(session: UserSession, card: AccountCard) -> None:
@@ -92,28 +96,53 @@ def sign_out(session: UserSession) -> None:
     session.signed_in_version = None
 
 
-def still_signed_in(session: UserSession) -> bool:
-    """False once the password changed in another session (or the account was
-    deactivated): checked against the database, so it holds across server processes."""
+SESSION_ENDED: dict[str, str] = {
+    "credentials_changed": N_(
+        "Your session ended because your password was changed in another session. Log in again."
+    ),
+    "expired": N_("Your session ended because your password expired. Log in to define a new one."),
+    "deactivated": N_("Your session ended because this account was deactivated. Contact support."),
+}
+
+
+def session_end(session: UserSession) -> str | None:
+    """Why a signed-in session must end now, or None while it may go on: the password
+    changed elsewhere, it expired, or the account was deactivated. Checked against the
+    database, so it holds across server processes."""
     if session.signed_in_account is None:
-        return False
+        return "credentials_changed"
     with session.services.uow() as uow:
         account = uow.session.get(Account, session.signed_in_account)
-        valid = (
-            account is not None
-            and account.status == "active"
-            and account.credentials_version == session.signed_in_version
-        )
-    if not valid:
-        session.journal.record("outcome", "signed_out", reason="credentials_changed")
+        credential = accounts.current_credential(uow.session, session.signed_in_account)
+    if account is None or account.status != "active":
+        reason: str | None = "deactivated"
+    elif account.credentials_version != session.signed_in_version or credential is None:
+        reason = "credentials_changed"
+    elif session.services.expiry(credential.expires_on).expired:
+        reason = "expired"
+    else:
+        reason = None
+    if reason is not None and session.signed_in_account is not None:
+        session.journal.record("outcome", "signed_out", reason=reason)
         sign_out(session)
-    return valid
+    return reason
 
 
-def signed_in_card(session: UserSession) -> AccountCard | None:
-    """The signed-in account as it is now, or None once the session was signed out."""
-    if not still_signed_in(session):
-        return None
+def still_signed_in(session: UserSession) -> bool:
+    return session_end(session) is None
+
+
+def session_end_message(session: UserSession) -> str | None:
+    """:func:`session_end`, as the message to show (None while the session goes on)."""
+    reason = session_end(session)
+    return None if reason is None else session.t._(SESSION_ENDED[reason])
+
+
+def signed_in_card(session: UserSession) -> tuple[AccountCard | None, str | None]:
+    """(the signed-in account as it is now, None) — or (None, why the session ended)."""
+    ended = session_end_message(session)
+    if ended is not None:
+        return None, ended
     with session.services.uow() as uow:
         account = uow.session.get(Account, session.signed_in_account)
-        return None if account is None else accounts.card(uow.session, account)
+        return (None, "") if account is None else (accounts.card(uow.session, account), None)

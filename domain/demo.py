@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from domain.i18n import N_
 from domain.models import AccountBase
@@ -99,10 +99,9 @@ def describe_demo() -> list[DemoAccount]:
 def seed_demo(services: Services) -> list[DemoAccount]:
     """Create the demo accounts in an empty database, each case relative to today: a
     password valid for long, one expiring within 60 days, one expired."""
-    now = services.clock.now()
     years = services.policy.validity_years
     for fields, answer, password, _case, expires_in in DEMO_ACCOUNTS:
-        set_on = add_years(now.date() + timedelta(days=expires_in), -years)
-        set_at = datetime.combine(set_on, now.timetz())
+        set_on = add_years(services.today() + timedelta(days=expires_in), -years)
+        set_at = datetime.combine(set_on, time(12, tzinfo=services.tz))
         register(services, fields, password=password, answer=answer, set_at=set_at)
     return describe_demo()

@@ -72,7 +72,7 @@ def register_all(services: Services, registrations: Sequence[Registration]) -> l
                 password_hash=password_hash,
                 answer_hash=answer_hash,
                 now=when,
-                expires_on=policy.expires_on(when.date()),
+                expires_on=policy.expires_on(services.local_day(when)),
             )
             created.append(account)
         uow.commit()

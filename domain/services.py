@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,15 @@ class Services:
 
     def expiry(self, expires_on: date) -> ExpiryStatus:
         """Where a password stands today (the clock decides what "today" is)."""
-        return ExpiryStatus(expires_on, self.clock.today(), self.settings.expiry_warning_days)
+        return ExpiryStatus(expires_on, self.today(), self.settings.expiry_warning_days)
+
+    def today(self) -> date:
+        """The users' calendar day (``settings.timezone``): a password changed at 01:30
+        in Paris is changed on that Paris day, and expires at midnight in Paris."""
+        return self.clock.now().astimezone(self.tz).date()
+
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(self.tz).date()
 
     @property
     def tz(self) -> ZoneInfo:

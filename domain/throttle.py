@@ -79,7 +79,8 @@ class LoginThrottle:
             ).all()
             if len(rows) < self.free:
                 continue
-            delay = min(timedelta(seconds=2 ** (len(rows) - self.free)), self.max_delay)
+            exponent = min(len(rows) - self.free, 40)  # 2**40 s is far above any cap
+            delay = min(timedelta(seconds=2**exponent), self.max_delay)
             remaining = _aware(rows[0]) + delay - now
             longest = max(longest, remaining)
         return longest

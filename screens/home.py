@@ -15,7 +15,6 @@ from textual.widgets import Button, Static
 from domain.accounts import AccountCard
 from domain.credentials import sign_out, signed_in_card
 from domain.expiry import ExpiryStatus
-from domain.flows.change import SIGNED_OUT
 from domain.services import UserSession
 from domain.text import printable
 from screens.base import BackToLogin, Go, SignedOut
@@ -92,9 +91,9 @@ class HomeScreen(SignedInScreen):
         self.run_worker(self._reload(), exclusive=True, group="reload")
 
     async def _reload(self) -> None:
-        card = await asyncio.to_thread(signed_in_card, self.session)
+        card, ended = await asyncio.to_thread(signed_in_card, self.session)
         if card is None:
-            self.post_message(SignedOut(self._(SIGNED_OUT)))
+            self.post_message(SignedOut(ended or ""))
         else:
             self.show_card(card)
 

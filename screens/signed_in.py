@@ -8,8 +8,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from domain.credentials import still_signed_in
-from domain.flows.change import SIGNED_OUT
+from domain.credentials import session_end_message
 from screens.base import BaseScreen, SignedOut
 
 CHECK_EVERY_SECONDS = 5.0
@@ -29,8 +28,9 @@ class SignedInScreen(BaseScreen):
             self.run_worker(self._check(), exclusive=True, group="signed-in")
 
     async def _check(self) -> None:
-        if not await asyncio.to_thread(still_signed_in, self.session):
-            self.post_message(SignedOut(self._(SIGNED_OUT)))
+        ended = await asyncio.to_thread(session_end_message, self.session)
+        if ended is not None:
+            self.post_message(SignedOut(ended))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from domain import accounts
-from domain.credentials import still_signed_in
-from domain.flows.common import ChangeTarget, Outcome, change_password, meter_level
-from domain.flows.forgot import EMPTY_ANSWER, LOCKED, WRONG_ANSWER
+from domain.credentials import session_end_message
+from domain.flows.common import ChangeTarget, Outcome, answers_locked, change_password, meter_level
+from domain.flows.forgot import EMPTY_ANSWER, WRONG_ANSWER
 from domain.i18n import N_
 from domain.models import Account
 from domain.services import UserSession
@@ -16,7 +16,6 @@ from domain.strength import StrengthLevel
 from domain.text import email_key, normalise_answer
 
 NOTHING_TO_CHANGE = N_('Tick "Enter my new password" to change your password.')
-SIGNED_OUT = N_("Your session ended because your password was changed in another session. Log in again.")
 
 
 class ChangeCredentialsFlow:
@@ -45,8 +44,9 @@ class ChangeCredentialsFlow:
         t = session.t
         journal = session.journal
         services = session.services
-        if not still_signed_in(session):
-            return Outcome.failure(t, "signed_out", SIGNED_OUT)
+        ended = session_end_message(session)
+        if ended is not None:
+            return Outcome(ok=False, messages=(ended,), codes=("signed_out",))
         if not change_password_ticked:
             journal.record("outcome", "change_refused", reason="nothing_to_change")
             return Outcome.failure(t, "nothing_to_change", NOTHING_TO_CHANGE)
@@ -55,17 +55,10 @@ class ChangeCredentialsFlow:
             return Outcome.failure(t, "empty_answer", EMPTY_ANSWER)
         digest = accounts.email_digest(services.secret_key, email_key(self.email))
         throttle = services.answer_throttle
-        with services.uow() as uow:
-            until = throttle.locked_until(uow, digest, services.clock.now())
-        if until is not None:
-            local = until.astimezone(services.tz)
+        locked = answers_locked(session, self.email)
+        if locked is not None:
             journal.record("outcome", "change_refused", reason="locked")
-            return Outcome(
-                ok=False,
-                messages=(t._(LOCKED).format(time=t.time(local), date=t.date(local.date())),),
-                codes=("locked",),
-                locked_until=until,
-            )
+            return locked
         normalised = normalise_answer(answer)
         with services.uow() as uow:
             account = uow.session.get(Account, self.account_id)
@@ -77,7 +70,7 @@ class ChangeCredentialsFlow:
                 uow.commit()
         if not answer_ok:
             journal.record("outcome", "change_refused", reason="wrong_answer", length=len(answer))
-            return Outcome.failure(t, "wrong_answer", WRONG_ANSWER)
+            return answers_locked(session, self.email) or Outcome.failure(t, "wrong_answer", WRONG_ANSWER)
         outcome, valid_until = change_password(session, target, new, confirmation, procedure=self.procedure)
         if not outcome.ok:
             return outcome

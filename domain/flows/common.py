@@ -13,7 +13,7 @@ from domain.models import Account
 from domain.policy import PolicyResult
 from domain.services import UserSession
 from domain.strength import StrengthLevel
-from domain.text import normalise_password
+from domain.text import email_key, normalise_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,30 @@ CAPTCHA_WRONG = N_(
 )
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
 STALE = N_("The password of this account was changed in another session. Start again.")
+
+
+LOCKED = N_(
+    "Too many wrong answers. This procedure is refused for this address until {time} "
+    "({date}). You can still log in with your current password."
+)
+
+
+def answers_locked(session: UserSession, email: str) -> Outcome | None:
+    """The refusal to show while wrong security answers lock ``email`` (known or not)."""
+    services = session.services
+    digest = accounts.email_digest(services.secret_key, email_key(email))
+    with services.uow() as uow:
+        until = services.answer_throttle.locked_until(uow, digest, services.clock.now())
+    if until is None:
+        return None
+    t = session.t
+    local = until.astimezone(services.tz)
+    return Outcome(
+        ok=False,
+        messages=(t._(LOCKED).format(time=t.time(local), date=t.date(local.date())),),
+        codes=("locked",),
+        locked_until=until,
+    )
 
 
 def recipient_of(account: Account) -> Recipient:
@@ -135,7 +159,7 @@ def _change_password(
         )
     new_hash = services.hasher.hash(normalise_password(password))
     now = services.clock.now()
-    valid_until = policy.expires_on(now.date())
+    valid_until = policy.expires_on(services.local_day(now))
     with services.uow() as uow:
         account = uow.session.get(Account, target.account_id)
         if account is None:

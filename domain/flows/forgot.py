@@ -11,11 +11,13 @@ import enum
 from datetime import date
 
 from domain import accounts
+from domain.credentials import deactivate_if_expired_too_long
 from domain.flows.common import (
     CAPTCHA_WRONG,
     DEACTIVATED,
     ChangeTarget,
     Outcome,
+    answers_locked,
     change_password,
     meter_level,
     recipient_of,
@@ -29,10 +31,6 @@ from domain.text import email_key, looks_like_email, normalise_answer
 
 INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
 WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
-LOCKED = N_(
-    "Too many wrong answers. This procedure is refused for this address until {time} "
-    "({date}). You can still log in with your current password."
-)
 EMPTY_ANSWER = N_("Type the answer to your security question.")
 
 
@@ -78,19 +76,7 @@ class ForgotPasswordFlow:
         return accounts.email_digest(self.session.services.secret_key, email_key(self.email))
 
     def _locked(self) -> Outcome | None:
-        services = self.session.services
-        with services.uow() as uow:
-            until = self._throttle.locked_until(uow, self._digest(), services.clock.now())
-        if until is None:
-            return None
-        t = self.session.t
-        local = until.astimezone(services.tz)
-        return Outcome(
-            ok=False,
-            messages=(t._(LOCKED).format(time=t.time(local), date=t.date(local.date())),),
-            codes=("locked",),
-            locked_until=until,
-        )
+        return answers_locked(self.session, self.email)
 
     def submit_email(self, email: str, captcha_answer: str) -> Outcome:
         if self.step is not ForgotStep.EMAIL:
@@ -170,12 +156,20 @@ class ForgotPasswordFlow:
             journal.record("outcome", "answer_refused", reason="wrong_answer", length=len(answer))
             return locked or Outcome.failure(t, "wrong_answer", WRONG_ANSWER)
         assert account is not None
-        if account.status != "active":
+        with services.uow() as uow:
+            fresh = uow.session.get(Account, account.id)
+            credential = accounts.current_credential(uow.session, account.id) if account.id else None
+            deactivated = fresh is None or (
+                deactivate_if_expired_too_long(self.session, fresh, services.expiry(credential.expires_on))
+                if credential is not None
+                else fresh.status != "active"
+            )
+            if not deactivated:
+                self._throttle.clear(uow, self._digest())
+            uow.commit()
+        if deactivated:
             journal.record("outcome", "procedure_refused", reason="deactivated")
             return Outcome.failure(t, "deactivated", DEACTIVATED)
-        with services.uow() as uow:
-            self._throttle.clear(uow, self._digest())
-            uow.commit()
         self._target = ChangeTarget.of(account)
         self._answer_words = (normalised,)
         journal.record("outcome", "answer_accepted")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,6 +29,7 @@ from tests.domain.support import (
     solution,
 )
 
+PARIS = ZoneInfo("Europe/Paris")  # settings.timezone: users' days are Paris days
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
 CHLOE = "chloe.durand@example.fr"
@@ -102,7 +104,7 @@ def test_login_before_expiry(services, demo, clock) -> None:
         (0, True, time(0, 0)),
         (0, True, time(23, 59, 59)),  # the last valid day, to its end
     ]:
-        clock.set(datetime.combine(expires_on - timedelta(days=days_left), moment, tzinfo=UTC))
+        clock.set(datetime.combine(expires_on - timedelta(days=days_left), moment, tzinfo=PARIS))
         session, result = attempt(services, HUGO, HUGO_PASSWORD)
         assert result.status is LoginStatus.OK
         assert session.signed_in_account == account(services, HUGO).id
@@ -117,7 +119,7 @@ def test_login_before_expiry(services, demo, clock) -> None:
 def test_login_on_the_day_after_the_last_valid_day(services, demo, clock) -> None:
     expires_on = current(services, HUGO).expires_on
     for moment in (time(0, 0), time(12, 0), time(23, 59, 59)):
-        clock.set(datetime.combine(expires_on + timedelta(days=1), moment, tzinfo=UTC))
+        clock.set(datetime.combine(expires_on + timedelta(days=1), moment, tzinfo=PARIS))
         session, result = attempt(services, HUGO, HUGO_PASSWORD)
         assert result.status is LoginStatus.EXPIRED
         assert session.signed_in_account is None
@@ -209,11 +211,11 @@ def test_three_years_from_a_change(services, demo_on, clock, procedure, changed_
     (email,) = outbox(services)
     assert email.kind == f"password_changed:{procedure}"
     # valid on the last day, expired the day after
-    clock.set(datetime.combine(valid_until, time(23, 0), tzinfo=UTC))
+    clock.set(datetime.combine(valid_until, time(23, 0), tzinfo=PARIS))
     _, result = attempt(services, LILA, NEW_PASSWORD)
     assert result.status is LoginStatus.OK
     assert result.expiry is not None and result.expiry.days_left == 0
-    clock.set(datetime.combine(valid_until + timedelta(days=1), time(1, 0), tzinfo=UTC))
+    clock.set(datetime.combine(valid_until + timedelta(days=1), time(1, 0), tzinfo=PARIS))
     assert attempt(services, LILA, NEW_PASSWORD)[1].status is LoginStatus.EXPIRED
 
 
@@ -232,15 +234,6 @@ def test_seeded_and_registered_passwords_follow_the_same_rule(services, demo) ->
         assert row.expires_on == services.policy.expires_on(row.set_at.date())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: 'today' is the UTC day, while users see Paris days (settings.timezone): a change "
-        "on 2023-06-05 23:30 UTC (06 juin 2023 01:30 in Paris, as the confirmation email says) "
-        "is valid until 05 juin 2026 instead of 06 juin 2026, and a login on 2026-06-05 22:30 UTC "
-        "(06 juin 00:30 in Paris, the day after the last valid day) still opens the account"
-    ),
-)
 def test_days_are_the_users_days(services, demo_on, clock) -> None:
     demo_on(date(2023, 3, 1))
     clock.set(datetime(2023, 6, 5, 23, 30, tzinfo=UTC))  # 6 June 2023, 01:30 in Paris
@@ -250,13 +243,6 @@ def test_days_are_the_users_days(services, demo_on, clock) -> None:
     assert valid_until == date(2026, 6, 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: expiry uses the UTC day: Lila's password valid until 05 juin 2026 still logs in "
-        "at 2026-06-05 22:30 UTC, i.e. 06 juin 2026 00:30 in Paris (settings.timezone)"
-    ),
-)
 def test_expired_from_midnight_in_the_users_time_zone(services, demo_on, clock) -> None:
     demo_on(date(2023, 3, 1))
     clock.set(datetime(2023, 6, 5, 9, 30, tzinfo=UTC))
@@ -378,16 +364,6 @@ def test_deactivated_session_is_signed_out(services, demo) -> None:
     assert other.signed_in_account is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: deactivate_expired_after_days is applied only where a password is checked "
-        "(login, expired procedure): with the setting at 20, Chloé, expired 21 days and not "
-        "yet deactivated by the daily job, goes straight to « Mot de passe oublié » "
-        "(chloe.durand@example.fr, answer Quimper) and sets a new password instead of being "
-        "refused with 'deactivated'"
-    ),
-)
 def test_forgot_procedure_applies_the_deactivation(deactivating, clock) -> None:
     services = deactivating
     clock.set(at_noon(CHLOE_EXPIRES_ON + timedelta(days=21)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -12,6 +13,8 @@ from domain.flows.login import LoginStatus, log_in
 from domain.hashing import SecretHasher
 from domain.models import PasswordCredential
 from tests.domain.support import HUGO, LILA, account, credentials, set_status, solution
+
+PARIS = ZoneInfo("Europe/Paris")  # settings.timezone: users' days are Paris days
 
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
@@ -61,9 +64,9 @@ def test_expired_password(services, demo, clock) -> None:
     card = attempt(services, LILA, LILA_PASSWORD)[1].card
     assert card is not None and card.password_expires_on is not None
     expires_on = card.password_expires_on
-    clock.set(datetime.combine(expires_on, time(23, 59), tzinfo=UTC))
+    clock.set(datetime.combine(expires_on, time(23, 59), tzinfo=PARIS))
     assert attempt(services, LILA, LILA_PASSWORD)[1].status is LoginStatus.OK  # last valid day
-    clock.set(datetime.combine(expires_on + timedelta(days=1), time(0, 1), tzinfo=UTC))
+    clock.set(datetime.combine(expires_on + timedelta(days=1), time(0, 1), tzinfo=PARIS))
     session, result = attempt(services, LILA, LILA_PASSWORD)
     assert result.status is LoginStatus.EXPIRED
     assert session.signed_in_account is None  # never opens the account space

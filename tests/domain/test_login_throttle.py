@@ -7,8 +7,6 @@ import itertools
 import re
 from datetime import timedelta
 
-import pytest
-
 from domain.demo import seed_demo
 from domain.flows.login import LoginStatus, log_in
 from tests.domain.support import HUGO, LILA, account, solution
@@ -172,17 +170,6 @@ def test_success_clears_the_account_count(services, demo, clock) -> None:
     assert status(services, LILA, LILA_PASSWORD) is LoginStatus.THROTTLED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason=(
-        "BUG: LoginThrottle.wait computes timedelta(seconds=2 ** (failures - free)) before "
-        "capping it: with login_max_delay_seconds=1 (or any cap that lets 47 failures beyond "
-        "the free ones fit in the window, e.g. login_window_minutes=240), after 50 wrong "
-        "logins of one account 1 s apart the next login (right password, any client) raises "
-        "OverflowError, and so does every login of that account until the window passes"
-    ),
-)
 def test_cap_holds_after_many_failures(make_services, clock) -> None:
     services = make_services(login_max_delay_seconds=1)
     seed_demo(services)

@@ -44,7 +44,7 @@ def test_right_but_expired_password(services, demo) -> None:
     assert result.status is LoginStatus.EXPIRED
     assert session.signed_in_account is None and session.signed_in_version is None
     assert not still_signed_in(session)
-    assert signed_in_card(session) is None
+    assert signed_in_card(session)[0] is None
     # the caller goes on to « Mot de passe expiré »: the expiry is known, nothing is written
     assert result.expiry is not None and result.expiry.expired
     assert outbox(services) == [] and len(credentials(services, CHLOE)) == 1
@@ -119,7 +119,7 @@ def test_change_signs_out_the_other_sessions(services, demo, clock, procedure) -
     for session in (first, second):
         assert not still_signed_in(session)
         assert session.signed_in_account is None
-        assert signed_in_card(session) is None
+        assert signed_in_card(session)[0] is None
     assert still_signed_in(lila)
     # only the change flow's own session is signed in afterwards
     assert still_signed_in(changer) is (procedure is change_change)
