@@ -75,7 +75,7 @@ def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
 
 def readable(message: EmailMessage) -> str:
     """The message as a person reads it: the main headers and the text part, decoded."""
-    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date", "Message-ID")]
+    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date")]
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if isinstance(body, EmailMessage) else ""
     return "\n".join(lines) + "\n\n" + text
@@ -280,3 +280,16 @@ class Dispatcher:
                 .values(claimed_by=None, claimed_until=None, **values)
             )
             uow.commit()
+
+
+def recent_emails(services: Services, limit: int = 10) -> list[tuple[OutboxEmail, str]]:
+    """The newest emails of the outbox with their readable form (the demo's mailbox)."""
+    with services.uow() as uow:
+        rows = uow.session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)).all()
+    out: list[tuple[OutboxEmail, str]] = []
+    for row in rows:
+        try:
+            out.append((row, readable(build_message(row, services.settings))))
+        except PermanentFailure as error:
+            out.append((row, str(error)))
+    return out

@@ -124,7 +124,7 @@ class BaseScreen(Screen[None]):
             yield Static("", markup=False, classes="errors", id="errors")
         hints = self.key_hints()
         if getattr(self.app, "demo_accounts", None):
-            hints += " · " + self._("F2: demo accounts")
+            hints += " · " + self._("F2: demo accounts · F3: demo mailbox")
         yield Static(Text(hints), markup=False, classes="key-hints")
 
     def on_screen_resume(self) -> None:

@@ -31,6 +31,7 @@ from screens.change_credentials import ChangeCredentialsScreen
 from screens.change_done import ChangeDoneScreen
 from screens.coordinates import CoordinatesScreen
 from screens.demo_accounts import DemoAccountsScreen
+from screens.demo_mailbox import DemoMailboxScreen
 from screens.email_step import EmailStepScreen
 from screens.expired_passwords import ExpiredPasswordsScreen
 from screens.expiry_alert import ExpiryAlertScreen
@@ -66,6 +67,7 @@ class MotDePasseApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "recommendations", show=False),
         Binding("f2", "demo_accounts", show=False),
+        Binding("f3", "demo_mailbox", show=False),
         Binding("ctrl+q", "quit", show=False, priority=True),
     ]
 
@@ -203,6 +205,10 @@ class MotDePasseApp(App[None]):
         if self.screen.query(NewPasswordFields):
             self.session.journal.record("action", "help", topic="recommendations")
             self.push_screen(RecommendationsScreen(self.session))
+
+    def action_demo_mailbox(self) -> None:
+        if self.demo_accounts and not isinstance(self.screen, DemoMailboxScreen):
+            self.push_screen(DemoMailboxScreen(self.session))
 
     def action_demo_accounts(self) -> None:
         if self.demo_accounts and not isinstance(self.screen, DemoAccountsScreen):

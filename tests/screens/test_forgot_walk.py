@@ -293,3 +293,25 @@ async def test_a_crash_report_never_shows_a_secret(tmp_path: Path, capfd: pytest
     assert "boom (29 characters)" in rendered
     assert secret not in rendered
     services.close()
+
+
+async def test_demo_mailbox_shows_the_confirmation_email(tmp_path: Path) -> None:
+    from screens.demo_mailbox import DemoMailboxScreen
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_summary(pilot, app, keyboard=False)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, DemoMailboxScreen)
+        shown = str(app.screen.query_one("#mail-text", Static).render())
+        assert "Subject: Espace professionnel - Modification du mot de passe" in shown
+        assert "To: Lila ROSEMONDE <lila.rosemonde@orange.fr>" in shown
+        assert "24 novembre 2029" in shown
+        assert NEW_PASSWORD not in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ForgotSummaryScreen)
+    services.close()

@@ -183,6 +183,13 @@ async def expired_summary(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await settle(pilot, app)
 
 
+async def demo_mailbox(pilot: Pilot[None], app: MotDePasseApp) -> None:
+    await summary(pilot, app)
+    await pilot.press("f3")
+    await settle(pilot, app)
+    await pilot.pause(0.2)
+
+
 CASES: list[tuple[str, Language, Steps]] = [
     ("login", "fr", login),
     ("login_wrong", "fr", wrong_login),
@@ -204,6 +211,7 @@ CASES: list[tuple[str, Language, Steps]] = [
     ("expired_email", "fr", expired_email),
     ("expired_passwords", "fr", expired_passwords),
     ("expired_summary", "fr", expired_summary),
+    ("demo_mailbox", "fr", demo_mailbox),
     ("login", "en", login),
     ("expiry_alert", "en", expiry_alert),
     ("home_expiring", "en", home_expiring),

@@ -1,0 +1,59 @@
+"""The demo's mailbox (F3, demo only): the emails the demo "sent", read from the outbox,
+since no relay is configured in the demo."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from domain.delivery import recent_emails
+from domain.services import UserSession
+
+
+class DemoMailboxScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", show=False),
+        Binding("f3", "close", show=False),
+    ]
+
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        _ = self.session.t._
+        with Vertical(classes="dialog"):
+            yield Static(Text(_("Demo mailbox: the emails the demo sent, newest first"), style="bold"))
+            with VerticalScroll(id="mails"):
+                yield Static(_("Loading…"), markup=False, id="mail-text")
+            yield Button(_("Close"), id="close", compact=True)
+
+    def on_mount(self) -> None:
+        self.session.journal.record("screen", "demo_mailbox")
+        self.query_one("#close", Button).focus()
+        self.run_worker(self._load(), exclusive=True)
+
+    async def _load(self) -> None:
+        _ = self.session.t._
+        emails = await asyncio.to_thread(recent_emails, self.session.services)
+        text = Text()
+        if not emails:
+            text.append(_("No email yet: change a password, then come back here."))
+        for index, (row, readable) in enumerate(emails):
+            if index:
+                text.append("\n" + "─" * 60 + "\n")
+            text.append(f"#{row.id} · {row.state}\n", style="bold")
+            text.append(readable)
+        self.query_one("#mail-text", Static).update(text)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss()
