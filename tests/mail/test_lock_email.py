@@ -1,0 +1,76 @@
+"""The forgot-password lock email: to the holder of a known account only, once per lock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.flows.forgot import ForgotPasswordFlow
+from tests.domain.support import HUGO, LILA, solution
+from tests.mail.helpers import deliver, outbox
+
+UNKNOWN = "personne.inconnue@exemple.fr"
+
+
+def at_question(services, email: str, client_address: str = "192.0.2.44") -> ForgotPasswordFlow:
+    session = services.open_session(client_address=client_address)
+    flow = ForgotPasswordFlow(session)
+    assert flow.submit_email(email, solution(session)).ok
+    return flow
+
+
+def wrong_answers(services, email: str, count: int) -> list[tuple[str, ...]]:
+    flow = at_question(services, email)
+    return [flow.submit_answer(f"mauvaise réponse {n}").codes for n in range(count)]
+
+
+def test_five_wrong_answers_queue_one_email(mail_services, mail_demo, relay) -> None:
+    waiting = at_question(mail_services, LILA)  # another procedure, at the question already
+    flow = at_question(mail_services, LILA)
+    codes = [flow.submit_answer(f"mauvaise réponse {n}").codes for n in range(5)]
+    assert codes[:4] == [("wrong_answer",)] * 4 and codes[4] == ("locked",)
+    (email,) = outbox(mail_services)
+    assert (email.to_address, email.kind, email.language) == (LILA, "procedure_locked", "fr")
+
+    # More attempts while locked, from this procedure or another one: no further email.
+    assert flow.submit_answer("encore faux").codes == ("locked",)
+    assert waiting.submit_answer("encore faux").codes == ("locked",)
+    session = mail_services.open_session()
+    assert ForgotPasswordFlow(session).submit_email(LILA, solution(session)).codes == ("locked",)
+    assert len(outbox(mail_services)) == 1
+
+    assert deliver(mail_services).sent == [email.id]
+    (received,) = relay.accepted
+    assert received.rcpt_tos == (LILA,)
+    message = received.message
+    assert message["Subject"] == "Espace professionnel - Procédure «\xa0Mot de passe oublié\xa0» suspendue"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Bonjour Lila ROSEMONDE,")
+    assert "10:15" in text and "10 mars 2025" in text  # locked until 09:15 UTC, in Paris
+    assert "192.0.2.44" in text
+    assert "merci de ne pas y répondre" in text
+
+
+def test_english_account(mail_services, mail_demo, relay) -> None:
+    wrong_answers(mail_services, HUGO, 5)
+    (email,) = outbox(mail_services)
+    assert email.to_address == HUGO and email.language == "en"
+    deliver(mail_services)
+    assert (
+        relay.accepted[0].message["Subject"] == "Professional account - Forgot password procedure suspended"
+    )
+
+
+def test_unknown_address_queues_nothing(mail_services, mail_demo) -> None:
+    codes = wrong_answers(mail_services, UNKNOWN, 5)
+    assert codes[4] == ("locked",)
+    assert outbox(mail_services) == []
+
+
+def test_a_new_lock_after_the_first_ends_sends_again(mail_services, mail_demo, clock) -> None:
+    wrong_answers(mail_services, LILA, 5)
+    clock.advance(timedelta(minutes=16))
+    assert wrong_answers(mail_services, LILA, 1) == [("wrong_answer",)]
+    assert len(outbox(mail_services)) == 1
+    clock.advance(timedelta(minutes=31))
+    wrong_answers(mail_services, LILA, 5)
+    assert [r.kind for r in outbox(mail_services)] == ["procedure_locked", "procedure_locked"]
