@@ -165,6 +165,38 @@ class Settings(BaseSettings):
     support_form_en: str = "the online form: Contact > Professional > Online procedures assistance"
     """Where the online support form is, in English."""
 
+    ssh_host: str = "127.0.0.1"
+    """Address ``motdepasse serve`` listens on (loopback by default)."""
+
+    ssh_port: int = Field(default=2222, ge=1, le=65535)
+    """Port ``motdepasse serve`` listens on."""
+
+    ssh_host_key: Path | None = None
+    """The server's ed25519 host key (default: ``data_dir/ssh_host_ed25519_key``, made on
+    first start)."""
+
+    ssh_support_keys: Path | None = None
+    """authorized_keys file of the support staff (user ``support``); default:
+    ``data_dir/support_authorized_keys``. Without it, ``support`` cannot log in."""
+
+    ssh_idle_timeout_seconds: int = Field(default=600, ge=10)
+    """A session without a keystroke for this long is closed (10 min)."""
+
+    ssh_idle_warning_seconds: int = Field(default=60, ge=1)
+    """How long before the idle timeout the user is warned (1 min)."""
+
+    ssh_max_session_seconds: int = Field(default=1800, ge=10)
+    """The longest a session may last (30 min), with the same warning before."""
+
+    ssh_max_sessions: int = Field(default=200, ge=1)
+    """Sessions at once, in total."""
+
+    ssh_max_sessions_per_client: int = Field(default=10, ge=1)
+    """Sessions at once from one client address."""
+
+    ssh_connections_per_minute: int = Field(default=30, ge=1)
+    """New connections per client address per minute."""
+
     @field_validator("password_history_depth")
     @classmethod
     def _history_at_least_one(cls, value: int) -> int:

@@ -105,7 +105,11 @@ class MotDePasseApp(App[None]):
             size=(self.size.width, self.size.height),
             reference=self._reference,
         )
-        self.push_screen(LoginScreen(self.user_session, self.demo_accounts))
+        self.push_screen(self.first_screen())
+
+    def first_screen(self) -> Screen[None]:
+        """The screen a session starts on."""
+        return LoginScreen(self.session, self.demo_accounts)
 
     def on_unmount(self) -> None:
         if self.user_session is not None:

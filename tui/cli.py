@@ -43,6 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lang(run)
 
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app over SSH (asyncssh)",
+        description="Serve the app over SSH: users connect with 'ssh -p PORT HOST' (any user name, no "
+        "SSH authentication); the user 'support' needs a key listed in the support authorized-keys file "
+        "(MOTDEPASSE_SSH_SUPPORT_KEYS, default DATA_DIR/support_authorized_keys). The ed25519 host key is "
+        "made on first start in the data directory; its fingerprint is printed. SIGTERM ends every session "
+        "cleanly.",
+    )
+    serve.add_argument("--host", help="address to listen on (default MOTDEPASSE_SSH_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
+    serve.add_argument(
+        "--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')"
+    )
+
     from tui import accounts_cli, mail_cli
 
     accounts_cli.add_parser(commands)
@@ -64,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui import accounts_cli
 
         return accounts_cli.run(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "mail":
         from tui import mail_cli
 
@@ -96,6 +113,40 @@ def _demo(args: argparse.Namespace) -> int:
     finally:
         services.close()
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    from tui import ssh_server
+
+    base = load_settings()
+    settings = base
+    if args.demo:
+        from domain.demo import seed_demo
+        from domain.services import build_services
+
+        settings = demo_settings()
+        if settings.data_dir.exists():
+            shutil.rmtree(settings.data_dir)
+        services = build_services(settings)
+        seed_demo(services)
+        services.close()
+        # the session processes inherit the environment: point them at the demo database
+        os.environ["MOTDEPASSE_DATA_DIR"] = str(settings.data_dir)
+        os.environ["MOTDEPASSE_DATABASE_URL"] = settings.resolved_database_url()
+        keys = {
+            "ssh_host_key": base.ssh_host_key or base.data_dir / "ssh_host_ed25519_key",
+            "ssh_support_keys": base.ssh_support_keys or base.data_dir / "support_authorized_keys",
+        }
+        settings = settings.model_copy(update=keys)
+    host = args.host or settings.ssh_host
+    port = settings.ssh_port if args.port is None else args.port
+    try:
+        return ssh_server.run(settings, host, port, demo=args.demo)
+    except OSError as error:
+        print(f"motdepasse: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,0 +1,85 @@
+"""One SSH session: the program ``motdepasse serve`` starts on a pseudo-terminal for each
+session (one process per session, so that a crash or a CPU burst in one never freezes the
+others). It reads what the server knows of the session from ``MOTDEPASSE_SESSION`` (JSON:
+language, client address, session reference, support or not, demo or not).
+
+Signals from the server: SIGUSR1 warns of the idle timeout, SIGUSR2 of the end of the
+maximum session length or of a server shutdown; SIGTERM ends the session cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from typing import Any
+
+from textual.screen import Screen
+
+from domain.demo import describe_demo
+from domain.i18n import N_
+from domain.services import build_services
+from domain.settings import Language, load_settings
+from screens.support_placeholder import SupportPlaceholderScreen
+from tui.app import MotDePasseApp
+
+IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
+END_WARNING = N_("This session will close in {seconds} seconds.")
+
+
+class SshSessionApp(MotDePasseApp):
+    """The user app, told by signals about the session's limits."""
+
+    def __init__(self, *args: Any, support: bool = False, warning_seconds: int = 60, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._support = support
+        self._warning_seconds = warning_seconds
+
+    def on_mount(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGUSR1, self._warn, IDLE_WARNING)
+        loop.add_signal_handler(signal.SIGUSR2, self._warn, END_WARNING)
+        loop.add_signal_handler(signal.SIGTERM, self._end)
+        loop.add_signal_handler(signal.SIGHUP, self._end)
+
+    def first_screen(self) -> Screen[None]:
+        if self._support:
+            self.session.journal.record("session", "support_console")
+            return SupportPlaceholderScreen(self.session)
+        return super().first_screen()
+
+    def _warn(self, message: str) -> None:
+        text = self.session.t._(message).format(seconds=self._warning_seconds)
+        self.session.journal.record("outcome", "session_warning", idle=message == IDLE_WARNING)
+        self.notify(text, severity="warning", timeout=self._warning_seconds)
+
+    def _end(self) -> None:
+        self.session.journal.record("session", "ended_by_server")
+        self.exit()
+
+
+def main() -> int:
+    spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
+    settings = load_settings()
+    services = build_services(settings)
+    language: Language = "en" if spec.get("lang") == "en" else "fr"
+    try:
+        SshSessionApp(
+            services,
+            language=language,
+            demo_accounts=describe_demo() if spec.get("demo") else (),
+            channel="ssh",
+            client_address=spec.get("client"),
+            reference=spec.get("ref"),
+            support=bool(spec.get("support")),
+            warning_seconds=settings.ssh_idle_warning_seconds,
+        ).run()
+    finally:
+        services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
