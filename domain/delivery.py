@@ -117,7 +117,9 @@ class SmtpTransport:
             if s.smtp_username:
                 client.login(s.smtp_username, s.smtp_password or "")
         except smtplib.SMTPResponseException as error:
-            raise _classify(error.smtp_code, "connection") from error
+            # A refusal before any message (greeting, STARTTLS, login: 530, 535…) is the
+            # relay's or the configuration's problem, never the email's: retry, never fail.
+            raise TemporaryFailure(f"relay refused the connection: {error.smtp_code}") from error
         except (OSError, smtplib.SMTPException) as error:
             raise TemporaryFailure(f"relay unreachable: {type(error).__name__}") from error
         try:

@@ -209,9 +209,11 @@ def expiry_reminder_email(
     _ = t._
     paragraphs = [
         Paragraph(
-            _("The password of your professional account expires on {date} ({days} days left).").format(
-                date=t.date(expires_on), days=days_left
-            ),
+            (
+                _("The password of your professional account expires on {date} (1 day left).")
+                if days_left == 1
+                else _("The password of your professional account expires on {date} ({days} days left).")
+            ).format(date=t.date(expires_on), days=days_left),
             strong=True,
         ),
         Paragraph(

@@ -40,10 +40,16 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+"""ASCII addresses as RFC 5321 mailboxes (dot-atoms): no comments, quotes, brackets or
+spaces, so the address shown is the address mail goes to."""
 
 
 def looks_like_email(email: str) -> bool:
     """A syntactic check, enough to tell a typo from an address."""
     email = email.strip()
-    return len(email) <= 254 and _EMAIL.match(email) is not None and not _CONTROL.search(email)
+    local = email.partition("@")[0]
+    return len(email) <= 254 and len(local) <= 64 and _EMAIL.match(email) is not None

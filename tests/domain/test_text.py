@@ -137,7 +137,6 @@ def test_strip_controls() -> None:
         "lila.rosemonde@orange.fr",
         "  hugo.martin@example.fr  ",
         "prenom.nom+tag@sous.domaine.fr",
-        "amélie@exemple.fr",
         "a@b.co",
     ],
 )
@@ -161,6 +160,8 @@ def test_looks_like_email_accepts(email: str) -> None:
         "li\x00la@orange.fr",
         "x" * 65 + "@orange.fr",
         "x@" + "d" * 250 + ".fr",
+        "amélie@exemple.fr",  # ASCII mailboxes only: an address shown is the address mail goes to
+        "boss@evil.fr(.impots.gouv.fr)",
     ],
 )
 def test_looks_like_email_refuses(email: str) -> None:

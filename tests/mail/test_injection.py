@@ -165,12 +165,6 @@ def test_non_ascii_name_is_encoded(mail_services, mail_demo, relay) -> None:
     assert received.message["Subject"] == "Espace professionnel - Modification du mot de passe"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): to_address 'boss@evil.fr(.impots.gouv.fr)' (an RFC 5322 comment) passes "
-    "looks_like_email and build_message, and is sent to 'boss@evil.fr': the envelope recipient "
-    "differs from the stored address",
-)
 def test_address_with_a_comment_is_sent_as_stored_or_refused(mail_services, mail_demo, relay) -> None:
     row_id = queue_raw(mail_services, account_email=LILA, to_address="boss@evil.fr(.impots.gouv.fr)")
     deliver(mail_services)

@@ -128,11 +128,6 @@ def test_a_password_change_starts_again(mail_services, mail_demo, clock) -> None
     assert all(r.account_id == account(mail_services, HUGO).id for r in outbox(mail_services))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the 1-day reminder reads '(1 days left)' / '(encore 1 jours)': the count of days "
-    "is not pluralised (expiry_reminder_email formats a plural-only message, no ngettext)",
-)
 @pytest.mark.parametrize(
     ("email", "expires_on", "singular"),
     [(HUGO, HUGO_EXPIRES, "(1 day left)"), (LILA, date(2027, 2, 3), "(encore 1 jour)")],

@@ -176,11 +176,6 @@ def test_a_dead_dispatcher_loses_nothing(mail_services, mail_demo, relay) -> Non
     assert len(relay.accepted) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a 5xx refusal of the SMTP session (535 wrong relay password) marks every claimed "
-    "email failed at its first attempt; nothing was wrong with the emails and they are never retried",
-)
 def test_wrong_relay_password_does_not_fail_the_emails(make_services, start_relay) -> None:
     from domain.demo import seed_demo
 
