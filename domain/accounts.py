@@ -198,3 +198,13 @@ def replace_password(
     account.credentials_version += 1
     session.add(account)
     session.add(email)
+
+
+def active_with_current_password(session: Session) -> list[tuple[Account, PasswordCredential]]:
+    """Every active account with its current password (daily jobs: reminders, deactivation)."""
+    rows = session.exec(
+        select(Account, PasswordCredential)
+        .join(PasswordCredential, col(PasswordCredential.account_id) == col(Account.id))
+        .where(col(PasswordCredential.is_current), Account.status == "active")
+    ).all()
+    return [(account, credential) for account, credential in rows]

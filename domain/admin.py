@@ -14,7 +14,7 @@ from sqlmodel import col, or_, select
 from domain import accounts
 from domain.accounts import AccountCard, AccountError
 from domain.i18n import Translator
-from domain.models import Account, AccountBase, PasswordCredential
+from domain.models import Account, AccountBase
 from domain.registration import Registration, register_all
 from domain.services import Services
 from domain.text import email_key, normalise_answer
@@ -93,12 +93,7 @@ def deactivate_expired(services: Services) -> list[AccountCard]:
         return []
     done: list[AccountCard] = []
     with services.uow() as uow:
-        rows = uow.session.exec(
-            select(Account, PasswordCredential)
-            .join(PasswordCredential, col(PasswordCredential.account_id) == col(Account.id))
-            .where(col(PasswordCredential.is_current), Account.status == "active")
-        ).all()
-        for account, credential in rows:
+        for account, credential in accounts.active_with_current_password(uow.session):
             if services.expiry(credential.expires_on).days_expired() > limit:
                 account.status = "deactivated"
                 account.credentials_version += 1

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import select
 
+from domain.accounts import active_with_current_password
 from domain.flows.common import recipient_of
 from domain.mail import expiry_reminder_email
-from domain.models import Account, PasswordCredential, ReminderSent
+from domain.models import ReminderSent
 from domain.services import Services
 
 
@@ -35,11 +36,7 @@ def send_reminders(services: Services) -> list[Reminder]:
     now = services.clock.now()
     queued: list[Reminder] = []
     with services.uow() as uow:
-        rows = uow.session.exec(
-            select(Account, PasswordCredential)
-            .join(PasswordCredential, col(PasswordCredential.account_id) == col(Account.id))
-            .where(col(PasswordCredential.is_current), Account.status == "active")
-        ).all()
+        rows = active_with_current_password(uow.session)
     for account, credential in rows:
         expiry = services.expiry(credential.expires_on)
         threshold = due_threshold(expiry.days_left, thresholds)

@@ -90,7 +90,8 @@ class BaseScreen(Screen[None]):
         self._ = session.t._
 
     def title_text(self) -> str:
-        raise NotImplementedError
+        """The title at the top left; every screen names itself."""
+        return "motdepasse"
 
     def key_hints(self) -> str:
         """The keys of this screen, in words, on the last line (translated)."""

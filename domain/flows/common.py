@@ -13,7 +13,7 @@ from domain.models import Account
 from domain.policy import PolicyResult
 from domain.services import UserSession
 from domain.strength import StrengthLevel
-from domain.text import email_key, normalise_password
+from domain.text import email_key, looks_like_email, normalise_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,22 @@ LOCKED = N_(
     "Too many wrong answers. This procedure is refused for this address until {time} "
     "({date}). You can still log in with your current password."
 )
+
+
+INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
+
+
+def check_email_and_captcha(session: UserSession, email: str, captcha_answer: str) -> Outcome | None:
+    """The first step of every procedure: a well-formed email, then a right CAPTCHA (used
+    up whatever the answer). None when both pass."""
+    t = session.t
+    if not looks_like_email(email):
+        session.journal.record("outcome", "email_refused", reason="invalid_email", length=len(email))
+        return Outcome.failure(t, "invalid_email", INVALID_EMAIL)
+    if not session.captcha.check(captcha_answer):
+        session.journal.record("outcome", "captcha_refused", reason="captcha_wrong")
+        return Outcome.failure(t, "captcha_wrong", CAPTCHA_WRONG)
+    return None
 
 
 def answers_locked(session: UserSession, email: str) -> Outcome | None:

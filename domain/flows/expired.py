@@ -13,19 +13,17 @@ from datetime import date
 from domain import accounts
 from domain.credentials import THROTTLED, CheckStatus, check_password
 from domain.flows.common import (
-    CAPTCHA_WRONG,
     DEACTIVATED,
     ChangeTarget,
     Outcome,
     change_password,
+    check_email_and_captcha,
     meter_level,
 )
-from domain.flows.forgot import INVALID_EMAIL
 from domain.i18n import N_
 from domain.models import Account
 from domain.services import UserSession
 from domain.strength import StrengthLevel
-from domain.text import looks_like_email
 
 WRONG_OLD = N_("The email address or the old password is wrong.")
 
@@ -58,14 +56,10 @@ class ExpiredPasswordFlow:
         return STEPS.index(self.step) + 1
 
     def submit_email(self, email: str, captcha_answer: str) -> Outcome:
-        t = self.session.t
         journal = self.session.journal
-        if not looks_like_email(email):
-            journal.record("outcome", "email_refused", reason="invalid_email", length=len(email))
-            return Outcome.failure(t, "invalid_email", INVALID_EMAIL)
-        if not self.session.captcha.check(captcha_answer):
-            journal.record("outcome", "captcha_refused", reason="captcha_wrong")
-            return Outcome.failure(t, "captcha_wrong", CAPTCHA_WRONG)
+        refused = check_email_and_captcha(self.session, email, captcha_answer)
+        if refused is not None:
+            return refused
         self.email = email.strip()
         services = self.session.services
         with services.uow() as uow:

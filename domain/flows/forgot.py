@@ -13,12 +13,12 @@ from datetime import date
 from domain import accounts
 from domain.credentials import deactivate_if_expired_too_long
 from domain.flows.common import (
-    CAPTCHA_WRONG,
     DEACTIVATED,
     ChangeTarget,
     Outcome,
     answers_locked,
     change_password,
+    check_email_and_captcha,
     meter_level,
     recipient_of,
 )
@@ -27,9 +27,8 @@ from domain.mail import procedure_locked_email
 from domain.models import Account
 from domain.services import UserSession
 from domain.strength import StrengthLevel
-from domain.text import email_key, looks_like_email, normalise_answer
+from domain.text import email_key, normalise_answer
 
-INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
 WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
 EMPTY_ANSWER = N_("Type the answer to your security question.")
 
@@ -81,14 +80,10 @@ class ForgotPasswordFlow:
     def submit_email(self, email: str, captcha_answer: str) -> Outcome:
         if self.step is not ForgotStep.EMAIL:
             raise RuntimeError("the email can only be submitted at the first step")
-        t = self.session.t
         journal = self.session.journal
-        if not looks_like_email(email):
-            journal.record("outcome", "email_refused", reason="invalid_email", length=len(email))
-            return Outcome.failure(t, "invalid_email", INVALID_EMAIL)
-        if not self.session.captcha.check(captcha_answer):
-            journal.record("outcome", "captcha_refused", reason="captcha_wrong")
-            return Outcome.failure(t, "captcha_wrong", CAPTCHA_WRONG)
+        refused = check_email_and_captcha(self.session, email, captcha_answer)
+        if refused is not None:
+            return refused
         self.email = email.strip()
         self._target = None
         self._answer_words = ()
