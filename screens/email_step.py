@@ -36,7 +36,7 @@ class EmailStepScreen(FlowStepScreen, CaptchaScreen):
         _ = self._
         yield from self.compose_step()
         yield Static(
-            _("Type your login email address and the characters of the image, then « Continue »."),
+            _('Type your login email address and the characters of the image, then "Continue".'),
             markup=False,
             classes="intro",
         )

@@ -22,7 +22,7 @@ class ExpiredPasswordsScreen(FlowStepScreen):
         self.expired = flow
 
     def key_hints(self) -> str:
-        return self._("Tab: next field · Enter: confirm · F1 or « ? »: advice · Esc: previous step")
+        return self._("Tab: next field · Enter: confirm · F1 or ?: advice · Esc: previous step")
 
     def compose_body(self) -> ComposeResult:
         _ = self._

@@ -21,7 +21,7 @@ class ForgotNewPasswordScreen(FlowStepScreen):
         self.forgot = flow
 
     def key_hints(self) -> str:
-        return self._("Tab: next field · Enter: confirm · F1 or « ? »: advice · Esc: previous step")
+        return self._("Tab: next field · Enter: confirm · F1 or ?: advice · Esc: previous step")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
