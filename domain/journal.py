@@ -7,10 +7,12 @@ their length.
 
 from __future__ import annotations
 
+import base64
 import json
 import queue
 import secrets
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +23,15 @@ from domain.models import JournalEvent, SessionRecord
 from domain.storage import UnitOfWork
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
+
+
+def pack(text: str) -> str:
+    """Compress a frame for the journal (an 80×24 ANSI frame takes ~2 KB)."""
+    return base64.b64encode(zlib.compress(text.encode(), 9)).decode("ascii")
+
+
+def unpack(data: str) -> str:
+    return zlib.decompress(base64.b64decode(data)).decode()
 
 
 def new_reference() -> str:
@@ -106,6 +117,10 @@ class Journal:
             detail=json.dumps(detail, ensure_ascii=False, default=str),
         )
         self._writer.submit(lambda uow: uow.session.add(event))
+
+    def frame(self, reason: str, *, columns: int, rows: int, ansi: str) -> None:
+        """A screen as the user saw it (ANSI text, compressed): see domain.replay."""
+        self.record("frame", reason, columns=columns, rows=rows, ansi=pack(ansi))
 
     def end(self, how: str) -> None:
         self.record("session", "end", how=how)

@@ -77,6 +77,13 @@ class BackToLogin(Navigate):
     """Back to « Connexion » (after the summary, or on « Déconnexion »)."""
 
 
+@dataclass
+class FrameWanted(Message):
+    """Ask the app to record the screen as the user sees it now (journal, replay)."""
+
+    reason: str = "screen"
+
+
 class BaseScreen(Screen[None]):
     """A screen of the procedure: title, session reference, body, errors, footer."""
 
@@ -132,6 +139,7 @@ class BaseScreen(Screen[None]):
         # Textual calls this handler of every class in the screen's MRO: subclasses add
         # their own on_screen_resume/on_mount and never call super() for these.
         self.session.journal.record("screen", self.screen_name)
+        self.call_after_refresh(self.post_message, FrameWanted("screen"))
 
     def show_errors(self, messages: Iterable[str]) -> None:
         """Show messages as plain text (never markup), each marked « Erreur : »."""
@@ -150,6 +158,7 @@ class BaseScreen(Screen[None]):
         errors.update(text)
         errors.add_class("-shown")
         errors.scroll_visible()
+        self.call_after_refresh(self.post_message, FrameWanted("outcome"))
 
     def next_empty_or_submit(self, inputs: list[Input]) -> bool:
         """Enter moves to the next empty field; returns True when every field is filled."""

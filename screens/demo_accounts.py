@@ -49,6 +49,7 @@ class DemoAccountsScreen(ModalScreen[None]):
             yield Button(self._t._("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
+        # Never recorded: it shows the demo's passwords and answers.
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")

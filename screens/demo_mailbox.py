@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 
 from domain.delivery import recent_emails
 from domain.services import UserSession
+from screens.base import FrameWanted
 
 
 class DemoMailboxScreen(ModalScreen[None]):
@@ -37,6 +38,7 @@ class DemoMailboxScreen(ModalScreen[None]):
             yield Button(_("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.post_message, FrameWanted("screen"))
         self.session.journal.record("screen", "demo_mailbox")
         self.query_one("#close", Button).focus()
         self.run_worker(self._load(), exclusive=True)

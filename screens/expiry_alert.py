@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from domain.expiry import ExpiryStatus
 from domain.services import UserSession
+from screens.base import FrameWanted
 
 
 class ExpiryAlertScreen(ModalScreen[None]):
@@ -41,6 +42,7 @@ class ExpiryAlertScreen(ModalScreen[None]):
             yield Button(_("OK"), id="ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.post_message, FrameWanted("screen"))
         self.session.journal.record("screen", "expiry_alert", days_left=self.expiry.days_left)
         self.query_one("#ok", Button).focus()
 

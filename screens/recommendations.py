@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from domain.services import UserSession
+from screens.base import FrameWanted
 
 
 class RecommendationsScreen(ModalScreen[None]):
@@ -49,6 +50,7 @@ class RecommendationsScreen(ModalScreen[None]):
             yield Button(_("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.post_message, FrameWanted("screen"))
         self.session.journal.record("screen", "recommendations")
         self.query_one("#close", Button).focus()
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from rich.console import Console
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from domain.demo import DemoAccount
 from domain.flows.change import ChangeCredentialsFlow
@@ -22,6 +25,7 @@ from screens.base import (
     FlowAdvanced,
     FlowBack,
     ForgotRequested,
+    FrameWanted,
     Go,
     ShowFallback,
     SignedIn,
@@ -182,6 +186,43 @@ class MotDePasseApp(App[None]):
         self.change_flow = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
+
+    def on_frame_wanted(self, message: FrameWanted) -> None:
+        self.record_frame(message.reason)
+
+    def on_resize(self) -> None:
+        if self.user_session is not None:
+            self.user_session.journal.record(
+                "action", "resize", columns=self.size.width, rows=self.size.height
+            )
+            self.call_after_refresh(self.record_frame, "resize")
+
+    def capture(self) -> str:
+        """The screen as the user sees it, as ANSI text (the way Textual exports a screenshot)."""
+        console = Console(
+            width=self.size.width,
+            height=self.size.height,
+            file=io.StringIO(),
+            force_terminal=True,
+            color_system="truecolor",
+            record=True,
+            legacy_windows=False,
+            safe_box=False,
+        )
+        update = self.screen._compositor.render_update(full=True, screen_stack=self._background_screens)
+        console.print(update)
+        return console.export_text(styles=True)
+
+    def record_frame(self, reason: str) -> None:
+        """Journal the current frame, unless a CAPTCHA field holds typed characters (an
+        unused CAPTCHA solution is a secret); password fields are drawn as bullets."""
+        if self.user_session is None or not self.is_running:
+            return
+        if any(field.value for field in self.screen.query("#captcha").results(Input)):
+            return
+        self.user_session.journal.frame(
+            reason, columns=self.size.width, rows=self.size.height, ansi=self.capture()
+        )
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows every local variable, passwords included: keep

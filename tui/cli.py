@@ -58,10 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')"
     )
 
-    from tui import accounts_cli, mail_cli
+    from tui import accounts_cli, journal_cli, mail_cli
 
     accounts_cli.add_parser(commands)
     mail_cli.add_parser(commands)
+    journal_cli.add_parser(commands)
     return parser
 
 
@@ -81,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return accounts_cli.run(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "journal":
+        from tui import journal_cli
+
+        return journal_cli.run(args)
     if args.command == "mail":
         from tui import mail_cli
 

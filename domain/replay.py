@@ -1,0 +1,124 @@
+"""What support needs to see a session again: the frames the user saw (recorded in the
+journal as ANSI text, compressed), their timeline, an asciicast v2 export, and retention.
+
+A frame is recorded when a screen is shown, after each outcome and on resize, never while
+a CAPTCHA field holds typed text; password fields are drawn as bullets, so no frame holds
+a secret (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, delete, select
+
+from domain.journal import unpack
+from domain.models import JournalEvent, SessionRecord
+from domain.services import Services
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def plain(ansi: str) -> str:
+    """The text of a frame without its colours and styles."""
+    return _ANSI.sub("", ansi)
+
+
+@dataclass(frozen=True)
+class Frame:
+    seq: int
+    at: datetime
+    reason: str
+    columns: int
+    rows: int
+    ansi: str
+
+    @property
+    def text(self) -> str:
+        return plain(self.ansi)
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: datetime
+    kind: str
+    name: str
+    detail: dict[str, object]
+
+
+def timeline(services: Services, reference: str) -> tuple[SessionRecord | None, list[Event], list[Frame]]:
+    """A session's record, its events (frames left out) and its frames, in order."""
+    with services.uow() as uow:
+        record = uow.session.get(SessionRecord, reference)
+        rows = uow.session.exec(
+            select(JournalEvent)
+            .where(JournalEvent.session_reference == reference)
+            .order_by(col(JournalEvent.seq))
+        ).all()
+    events: list[Event] = []
+    frames: list[Frame] = []
+    for row in rows:
+        detail = json.loads(row.detail)
+        if row.kind == "frame":
+            frames.append(
+                Frame(
+                    row.seq,
+                    row.at,
+                    row.name,
+                    int(detail["columns"]),
+                    int(detail["rows"]),
+                    unpack(str(detail["ansi"])),
+                )
+            )
+        else:
+            events.append(Event(row.seq, row.at, row.kind, row.name, detail))
+    return record, events, frames
+
+
+def asciicast(reference: str, frames: list[Frame], *, term: str = "xterm-256color") -> str:
+    """The session as an asciicast v2 file (``asciinema play``): output and resize events
+    only, never input. Each frame redraws the whole screen."""
+    if not frames:
+        raise ValueError("this session has no recorded frame")
+    first = frames[0]
+    header = {
+        "version": 2,
+        "width": first.columns,
+        "height": first.rows,
+        "timestamp": int(first.at.timestamp()),
+        "title": f"motdepasse {reference}",
+        "env": {"TERM": term},
+    }
+    lines = [json.dumps(header)]
+    size = (first.columns, first.rows)
+    for frame in frames:
+        elapsed = max(0.0, (frame.at - first.at).total_seconds())
+        if (frame.columns, frame.rows) != size:
+            size = (frame.columns, frame.rows)
+            lines.append(json.dumps([round(elapsed, 6), "r", f"{frame.columns}x{frame.rows}"]))
+        screen = "\x1b[H\x1b[2J" + frame.ansi.rstrip("\n").replace("\n", "\r\n")
+        lines.append(json.dumps([round(elapsed, 6), "o", screen], ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def purge(services: Services, *, older_than: timedelta) -> int:
+    """Delete the journal of sessions started before ``now - older_than``; returns how
+    many sessions were deleted."""
+    cutoff = services.clock.now() - older_than
+    with services.uow() as uow:
+        old = uow.session.exec(
+            select(SessionRecord.reference).where(col(SessionRecord.started_at) < cutoff)
+        ).all()
+        if old:
+            uow.session.exec(  # type: ignore[call-overload]
+                delete(JournalEvent).where(col(JournalEvent.session_reference).in_(old))
+            )
+            uow.session.exec(  # type: ignore[call-overload]
+                delete(SessionRecord).where(col(SessionRecord.reference).in_(old))
+            )
+        uow.commit()
+    return len(old)

@@ -1,0 +1,107 @@
+"""Issue 6 (first part): the journal records the screens the user saw, a replay from the
+journal alone gives the same screens, the asciicast export is valid, and neither the
+journal nor the export ever holds a secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input
+
+from domain.models import JournalEvent, SessionRecord
+from domain.replay import asciicast, plain, purge, timeline
+from tests.ui_helpers import (
+    LILA_PASSWORD,
+    NEW_PASSWORD,
+    REFERENCE,
+    make_app,
+    make_services,
+    settle,
+    solution,
+    type_text,
+    walk_to_new_password,
+)
+from tui.cli import main
+
+
+async def test_replay_shows_the_screens_the_user_saw_and_no_secret(tmp_path: Path) -> None:
+    services = make_services(tmp_path)
+    app = make_app(services)
+    seen: list[str] = []
+    solutions: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        seen.append(plain(app.capture()))
+        solutions.append(solution(app))
+        await walk_to_new_password(pilot, app, keyboard=False)
+        solutions.append(solution(app))
+        await pilot.pause(0.2)
+        seen.append(plain(app.capture()))
+        await type_text(pilot, "aaaaaaaaaaaaaaaaaaaaaa", keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, "aaaaaaaaaaaaaaaaaaaaaa", keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        seen.append(plain(app.capture()))
+        app.screen.query_one("#new", Input).value = ""
+        await type_text(pilot, NEW_PASSWORD, keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, NEW_PASSWORD, keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        seen.append(plain(app.capture()))
+    services.journal_writer.flush()
+    record, _events, frames = timeline(services, REFERENCE)
+    assert record is not None and record.ended_at is not None
+    replayed = [frame.text for frame in frames]
+    for screen in seen:
+        assert screen in replayed
+    assert any("trop faible" in text for text in replayed)
+    assert any("Votre mot de passe a bien été modifié" in text for text in replayed)
+
+    cast = asciicast(REFERENCE, frames)
+    lines = cast.splitlines()
+    header = json.loads(lines[0])
+    assert header["version"] == 2 and header["width"] == 80 and header["height"] == 24
+    previous = -1.0
+    for line in lines[1:]:
+        at, kind, data = json.loads(line)
+        assert isinstance(at, float | int) and at >= previous and kind in ("o", "r")
+        assert isinstance(data, str)
+        previous = at
+
+    secrets = [NEW_PASSWORD, LILA_PASSWORD, "aaaaaaaaaaaaaaaaaaaaaa", "PAUL", *solutions]
+    with services.uow() as uow:
+        from sqlmodel import select
+
+        stored = [row.detail for row in uow.session.exec(select(JournalEvent)).all()]
+        stored += [str(row) for row in uow.session.exec(select(SessionRecord)).all()]
+    texts = stored + replayed + [cast]
+    for secret in secrets:
+        assert not any(secret in text for text in texts), secret
+    services.close()
+
+
+async def test_journal_cli_export_show_and_purge(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    monkeypatch.setenv("MOTDEPASSE_DATA_DIR", str(tmp_path))
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+    services.journal_writer.flush()
+    cast = tmp_path / "session.cast"
+    assert main(["journal", "export", REFERENCE.lower(), "-o", str(cast)]) == 0
+    assert json.loads(cast.read_text().splitlines()[0])["version"] == 2
+    assert main(["journal", "show", REFERENCE]) == 0
+    assert "session  start channel=local" in capsys.readouterr().out
+    assert main(["journal", "show", "NOPE-0000"]) == 1
+    assert purge(services, older_than=timedelta(days=30)) == 0
+    services.clock.advance(timedelta(days=31))  # type: ignore[attr-defined]
+    assert purge(services, older_than=timedelta(days=30)) == 1
+    assert timeline(services, REFERENCE)[0] is None
+    services.close()
