@@ -154,9 +154,7 @@ def add_account(
     session.flush()
     assert account.id is not None
     session.add(
-        PasswordCredential(
-            account_id=account.id, password_hash=password_hash, set_at=now, expires_on=expires_on
-        )
+        PasswordCredential(account_id=account.id, password_hash=password_hash, set_at=now, expires_on=expires_on)
     )
     return account
 
@@ -191,9 +189,7 @@ def replace_password(
             row.is_current = False
             session.add(row)
     session.add(
-        PasswordCredential(
-            account_id=account_id, password_hash=password_hash, set_at=now, expires_on=expires_on
-        )
+        PasswordCredential(account_id=account_id, password_hash=password_hash, set_at=now, expires_on=expires_on)
     )
     account.credentials_version += 1
     session.add(account)

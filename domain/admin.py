@@ -42,9 +42,7 @@ def find(services: Services, key: str) -> AccountCard:
     """An account by login email (any case) or by subscriber number."""
     with services.uow() as uow:
         account = uow.session.exec(
-            select(Account).where(
-                or_(Account.email_key == email_key(key), Account.subscriber_number == key.strip())
-            )
+            select(Account).where(or_(Account.email_key == email_key(key), Account.subscriber_number == key.strip()))
         ).first()
         if account is None:
             raise NotFound(key)
@@ -206,9 +204,7 @@ def check_rows(services: Services, rows: Sequence[_Row]) -> list[tuple[int, str]
                     ),
                 )
                 if not result.accepted:
-                    errors.append(
-                        (row.line, "password: " + " ".join(v.message(t) for v in result.violations))
-                    )
+                    errors.append((row.line, "password: " + " ".join(v.message(t) for v in result.violations)))
             seen_emails.setdefault(key, row.line)
             seen_numbers.setdefault(row.fields.subscriber_number, row.line)
     return errors

@@ -89,6 +89,7 @@ def deactivate_if_expired_too_long(session: UserSession, account: Account, expir
 def sign_in(session: UserSession, card: AccountCard) -> None:
     session.signed_in_account = card.id
     session.signed_in_version = card.credentials_version
+    session.journal.link_account(card.id)
 
 
 def sign_out(session: UserSession) -> None:
@@ -97,9 +98,7 @@ def sign_out(session: UserSession) -> None:
 
 
 SESSION_ENDED: dict[str, str] = {
-    "credentials_changed": N_(
-        "Your session ended because your password was changed in another session. Log in again."
-    ),
+    "credentials_changed": N_("Your session ended because your password was changed in another session. Log in again."),
     "expired": N_("Your session ended because your password expired. Log in to define a new one."),
     "deactivated": N_("Your session ended because this account was deactivated. Contact support."),
 }

@@ -56,9 +56,7 @@ def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
         raise PermanentFailure("invalid recipient address")
     message = EmailMessage(policy=email.policy.SMTP)
     try:
-        message["From"] = Address(
-            display_name=strip_controls(settings.mail_from_name), addr_spec=settings.mail_from
-        )
+        message["From"] = Address(display_name=strip_controls(settings.mail_from_name), addr_spec=settings.mail_from)
         message["To"] = Address(display_name=strip_controls(row.to_name), addr_spec=address)
     except (ValueError, IndexError) as error:
         raise PermanentFailure("invalid address") from error
@@ -195,9 +193,7 @@ class Dispatcher:
         )
         claimed: list[int] = []
         with self.services.uow() as uow:
-            ids = uow.session.exec(
-                select(OutboxEmail.id).where(*due).order_by(col(OutboxEmail.id)).limit(limit)
-            ).all()
+            ids = uow.session.exec(select(OutboxEmail.id).where(*due).order_by(col(OutboxEmail.id)).limit(limit)).all()
         for row_id in ids:
             with self.services.uow() as uow:
                 result = uow.session.exec(  # type: ignore[call-overload]

@@ -89,9 +89,7 @@ class Journal:
         self._seq = 0
         self._lock = threading.Lock()
 
-    def start(
-        self, *, channel: str, client_address: str | None, language: str, size: tuple[int, int]
-    ) -> None:
+    def start(self, *, channel: str, client_address: str | None, language: str, size: tuple[int, int]) -> None:
         record = SessionRecord(
             reference=self.reference,
             started_at=self._now(),
@@ -121,6 +119,17 @@ class Journal:
     def frame(self, reason: str, *, columns: int, rows: int, ansi: str) -> None:
         """A screen as the user saw it (ANSI text, compressed): see domain.replay."""
         self.record("frame", reason, columns=columns, rows=rows, ansi=pack(ansi))
+
+    def link_account(self, account_id: int) -> None:
+        """The session is about this account (signed in, or identified by a procedure)."""
+
+        def _link(uow: UnitOfWork) -> None:
+            row = uow.session.get(SessionRecord, self.reference)
+            if row is not None and row.account_id != account_id:
+                row.account_id = account_id
+                uow.session.add(row)
+
+        self._writer.submit(_link)
 
     def end(self, how: str) -> None:
         self.record("session", "end", how=how)

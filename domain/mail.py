@@ -43,9 +43,7 @@ class Paragraph:
     strong: bool = False
 
 
-def _render(
-    t: Translator, recipient: Recipient, subject: str, paragraphs: Sequence[Paragraph]
-) -> tuple[str, str]:
+def _render(t: Translator, recipient: Recipient, subject: str, paragraphs: Sequence[Paragraph]) -> tuple[str, str]:
     """(text body, HTML body). Every value is escaped in HTML; control characters of
     names are replaced, so nothing typed by anyone can change the layout."""
     _ = t._
@@ -123,16 +121,11 @@ def password_changed_email(
     ]
     if client_address:
         paragraphs.append(
-            Paragraph(
-                _("The change was made from the address {address}.").format(address=printable(client_address))
-            )
+            Paragraph(_("The change was made from the address {address}.").format(address=printable(client_address)))
         )
     paragraphs += [
         Paragraph(
-            _(
-                "If you forget your password, you will need the answer to your security question "
-                "to define a new one."
-            )
+            _("If you forget your password, you will need the answer to your security question to define a new one.")
         ),
         Paragraph(_("If you did not make this change, contact support at once.")),
     ]
@@ -178,9 +171,7 @@ def procedure_locked_email(
     ]
     if client_address:
         paragraphs.append(
-            Paragraph(
-                _("The answers came from the address {address}.").format(address=printable(client_address))
-            )
+            Paragraph(_("The answers came from the address {address}.").format(address=printable(client_address)))
         )
     paragraphs.append(
         Paragraph(_("If this was not you, someone may be trying to take over your account: contact support."))

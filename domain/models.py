@@ -122,3 +122,26 @@ class JournalEvent(SQLModel, table=True):
     kind: str = Field(max_length=20)
     name: str = Field(max_length=60)
     detail: str = Field(default="{}")
+
+
+class StaffAccount(SQLModel, table=True):
+    """A support agent. Removed agents are kept (the audit names them) but cannot sign in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime
+    active: bool = True
+
+
+class StaffAudit(SQLModel, table=True):
+    """Who in support saw or did what, and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    staff: str = Field(max_length=120, index=True)
+    action: str = Field(max_length=40)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    session_reference: str | None = Field(default=None, max_length=9)
+    detail: str = Field(default="{}")

@@ -32,9 +32,7 @@ _MESSAGES: dict[Reason, str] = {
     Reason.TOO_SHORT: N_("The password must be at least {min} characters long (it has {length})."),
     Reason.TOO_LONG: N_("The password must be at most {max} characters long (it has {length})."),
     Reason.CONTROL_CHARACTER: N_("The password contains a control character (line break, tab, escape…)."),
-    Reason.NOT_LETTERS_AND_DIGITS: N_(
-        "The password must contain only letters and digits, without spaces or accents."
-    ),
+    Reason.NOT_LETTERS_AND_DIGITS: N_("The password must contain only letters and digits, without spaces or accents."),
     Reason.CONFIRMATION_MISMATCH: N_("The confirmation does not match the new password."),
     Reason.SAME_AS_PREVIOUS: N_("The new password must be different from the previous one."),
     Reason.TOO_WEAK: N_("This password is too weak. Choose a longer, less predictable one."),

@@ -55,9 +55,7 @@ def timeline(services: Services, reference: str) -> tuple[SessionRecord | None, 
     with services.uow() as uow:
         record = uow.session.get(SessionRecord, reference)
         rows = uow.session.exec(
-            select(JournalEvent)
-            .where(JournalEvent.session_reference == reference)
-            .order_by(col(JournalEvent.seq))
+            select(JournalEvent).where(JournalEvent.session_reference == reference).order_by(col(JournalEvent.seq))
         ).all()
     events: list[Event] = []
     frames: list[Frame] = []
@@ -110,9 +108,7 @@ def purge(services: Services, *, older_than: timedelta) -> int:
     many sessions were deleted."""
     cutoff = services.clock.now() - older_than
     with services.uow() as uow:
-        old = uow.session.exec(
-            select(SessionRecord.reference).where(col(SessionRecord.started_at) < cutoff)
-        ).all()
+        old = uow.session.exec(select(SessionRecord.reference).where(col(SessionRecord.started_at) < cutoff)).all()
         if old:
             uow.session.exec(  # type: ignore[call-overload]
                 delete(JournalEvent).where(col(JournalEvent.session_reference).in_(old))

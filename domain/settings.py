@@ -157,9 +157,7 @@ class Settings(BaseSettings):
     support_phone: str = "0809 400 210"
     """Support phone number (free service + price of a call)."""
 
-    support_form_fr: str = (
-        "le formulaire en ligne : Contact > Professionnel > Une assistance aux téléprocédures"
-    )
+    support_form_fr: str = "le formulaire en ligne : Contact > Professionnel > Une assistance aux téléprocédures"
     """Where the online support form is, in French."""
 
     support_form_en: str = "the online form: Contact > Professional > Online procedures assistance"

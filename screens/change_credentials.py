@@ -52,9 +52,7 @@ class ChangeCredentialsScreen(SignedInScreen):
         yield Label(_("Your answer to the security question"), classes="field-label")
         yield SafeInput(id="answer", password=True, max_length=200, compact=True)
         with Horizontal(classes="buttons"):
-            yield Button(
-                _("Confirm the changes"), id="validate", classes="submit", variant="primary", compact=True
-            )
+            yield Button(_("Confirm the changes"), id="validate", classes="submit", variant="primary", compact=True)
             yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -101,9 +99,7 @@ class ChangeCredentialsScreen(SignedInScreen):
         self.set_busy(True)
         try:
             outcome = await asyncio.to_thread(
-                lambda: self.flow.submit(
-                    change_password_ticked=ticked, new=new, confirmation=confirm, answer=answer
-                )
+                lambda: self.flow.submit(change_password_ticked=ticked, new=new, confirmation=confirm, answer=answer)
             )
         finally:
             self.set_busy(False)

@@ -57,11 +57,7 @@ class FallbackScreen(BaseScreen):
             )
         )
         text.append("\n")
-        text.append(
-            _("Online: {form}.").format(
-                form=settings.support_form_en if english else settings.support_form_fr
-            )
-        )
+        text.append(_("Online: {form}.").format(form=settings.support_form_en if english else settings.support_form_fr))
         text.append("\n")
         text.append(
             _(
@@ -71,9 +67,7 @@ class FallbackScreen(BaseScreen):
         )
         text.append("\n")
         text.append(
-            _("Give support the session reference shown at the top right: {ref}.").format(
-                ref=self.session.reference
-            )
+            _("Give support the session reference shown at the top right: {ref}.").format(ref=self.session.reference)
         )
         yield Static(text, markup=False, classes="info")
         yield Button(_("Back"), id="back", variant="primary", compact=True)

@@ -70,9 +70,7 @@ class HomeScreen(SignedInScreen):
             text.append(_("Expiry date: {date}").format(date=self.t.short_date(expiry.expires_on)))
             text.append("\n")
             text.append(
-                _("Days left before access to your account is blocked: {n}").format(
-                    n=expiry.days_before_blocking
-                )
+                _("Days left before access to your account is blocked: {n}").format(n=expiry.days_before_blocking)
             )
             self.query_one("#expiry-text", Static).update(text)
         welcome = Text()

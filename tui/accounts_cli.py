@@ -181,9 +181,7 @@ def _add(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO)
         typed = ask(f"{prompt}{f' [{default}]' if default else ''}: ").strip()
         return typed or default
 
-    subscriber = (
-        args.subscriber_number or value(None, "Subscriber number (empty: a new one)") or _new_number(services)
-    )
+    subscriber = args.subscriber_number or value(None, "Subscriber number (empty: a new one)") or _new_number(services)
     last_name = value(args.last_name, "Last name")
     first_name = value(args.first_name, "First name")
     phone = value(args.phone, "Phone")

@@ -192,9 +192,7 @@ class MotDePasseApp(App[None]):
 
     def on_resize(self) -> None:
         if self.user_session is not None:
-            self.user_session.journal.record(
-                "action", "resize", columns=self.size.width, rows=self.size.height
-            )
+            self.user_session.journal.record("action", "resize", columns=self.size.width, rows=self.size.height)
             self.call_after_refresh(self.record_frame, "resize")
 
     def capture(self) -> str:
@@ -220,9 +218,7 @@ class MotDePasseApp(App[None]):
             return
         if any(field.value for field in self.screen.query("#captcha").results(Input)):
             return
-        self.user_session.journal.frame(
-            reason, columns=self.size.width, rows=self.size.height, ansi=self.capture()
-        )
+        self.user_session.journal.frame(reason, columns=self.size.width, rows=self.size.height, ansi=self.capture())
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows every local variable, passwords included: keep
@@ -234,9 +230,7 @@ class MotDePasseApp(App[None]):
 
         error = sys.exc_info()[1]
         if self.user_session is not None:
-            self.user_session.journal.record(
-                "session", "crash", error=type(error).__name__ if error else "unknown"
-            )
+            self.user_session.journal.record("session", "crash", error=type(error).__name__ if error else "unknown")
         self.bell()
         traceback = Traceback(show_locals=False, width=None)
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))

@@ -54,13 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default MOTDEPASSE_SSH_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
-    serve.add_argument(
-        "--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')"
-    )
+    serve.add_argument("--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')")
 
-    from tui import accounts_cli, journal_cli, mail_cli
+    from tui import accounts_cli, journal_cli, mail_cli, support_cli
 
     accounts_cli.add_parser(commands)
+    support_cli.add_parsers(commands)
     mail_cli.add_parser(commands)
     journal_cli.add_parser(commands)
     return parser
@@ -82,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return accounts_cli.run(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command in ("staff", "support"):
+        from tui import support_cli
+
+        return support_cli.run_staff(args) if args.command == "staff" else support_cli.run_console(args)
     if args.command == "journal":
         from tui import journal_cli
 

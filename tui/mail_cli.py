@@ -27,9 +27,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Emails are written to an outbox in the same transaction as the change they "
         "report; 'mail deliver' sends them through the SMTP relay (MOTDEPASSE_SMTP_HOST…).",
     )
-    parser.add_argument(
-        "--demo", action="store_true", help="work on the demo's database (what 'motdepasse demo' sent)"
-    )
+    parser.add_argument("--demo", action="store_true", help="work on the demo's database (what 'motdepasse demo' sent)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     deliver = sub.add_parser(
         "deliver",

@@ -84,6 +84,8 @@ class Session:
     last_input: float = field(default_factory=time.monotonic)
     child: asyncio.subprocess.Process | None = None
     end_reason: str | None = None
+    staff: str | None = None
+    """The SHA256 fingerprint of the key ``support`` signed in with."""
 
 
 class Limits:
@@ -116,6 +118,7 @@ class MotDePasseSSHServer(asyncssh.SSHServer):
         self._app = app
         self._conn: asyncssh.SSHServerConnection | None = None
         self.rate_limited = False
+        self.staff_key: str | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
@@ -124,12 +127,20 @@ class MotDePasseSSHServer(asyncssh.SSHServer):
         self.rate_limited = not self._app.limits.connection_allowed(client)
 
     def begin_auth(self, username: str) -> bool:
-        if username != SUPPORT_USER:
-            return False  # anyone reaches the user app, as public SSH applications do
-        keys = self._app.support_keys_path
-        if keys.exists() and self._conn is not None:
-            self._conn.set_authorized_keys(str(keys))
+        return username == SUPPORT_USER  # anyone else reaches the user app, as public SSH apps do
+
+    def public_key_auth_supported(self) -> bool:
         return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """``support`` only, with a key listed in the support authorized-keys file."""
+        if username != SUPPORT_USER:
+            return False
+        for allowed in self._app.support_keys():
+            if allowed.public_data == key.public_data:
+                self.staff_key = key.get_fingerprint("sha256")
+                return True
+        return False
 
     def password_auth_supported(self) -> bool:
         return False
@@ -150,6 +161,19 @@ class SshApplication:
         self._server: asyncssh.SSHAcceptor | None = None
         self.fingerprint = ""
         self._stopping = asyncio.Event()
+
+    def support_keys(self) -> list[asyncssh.SSHKey]:
+        """The keys in the support authorized-keys file (read at each login: edits apply at once)."""
+        path = self.support_keys_path
+        if not path.exists():
+            return []
+        keys = []
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                with contextlib.suppress(asyncssh.KeyImportError):
+                    keys.append(asyncssh.import_public_key(line))
+        return keys
 
     async def start(self, host: str, port: int) -> asyncssh.SSHAcceptor:
         key = load_host_key(self.host_key_path)
@@ -202,9 +226,7 @@ class SshApplication:
         client = str(peer[0]) if peer else "unknown"
         username = str(process.get_extra_info("username") or "")
         env = dict(process.env)
-        lang = parse_language(
-            env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG"), self.settings.lang
-        )
+        lang = parse_language(env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG"), self.settings.lang)
         t = Translator(lang)
         term = process.get_terminal_type()
         started = time.monotonic()
@@ -235,11 +257,10 @@ class SshApplication:
             return refuse(busy or REFUSED_BUSY, "busy")
         columns, rows, _, _ = process.get_terminal_size()
         session = Session(new_reference(), client, username, term, (columns, rows))
+        session.staff = server.staff_key if isinstance(server, MotDePasseSSHServer) else None
         await self._run(process, session, lang, t)
 
-    async def _run(
-        self, process: asyncssh.SSHServerProcess[bytes], session: Session, lang: str, t: Translator
-    ) -> None:
+    async def _run(self, process: asyncssh.SSHServerProcess[bytes], session: Session, lang: str, t: Translator) -> None:
         limits = self.limits
         limits.sessions[session.reference] = session
         limits.per_client[session.client] += 1
@@ -255,9 +276,7 @@ class SshApplication:
         master, slave = os.openpty()
         set_winsize(master, *session.size)
         env = {
-            key: value
-            for key, value in os.environ.items()
-            if key.startswith("MOTDEPASSE_") or key in ("PATH", "HOME")
+            key: value for key, value in os.environ.items() if key.startswith("MOTDEPASSE_") or key in ("PATH", "HOME")
         }
         env.update(
             TERM=session.term,
@@ -268,7 +287,8 @@ class SshApplication:
                     "lang": lang,
                     "client": session.client,
                     "ref": session.reference,
-                    "support": session.username == SUPPORT_USER,
+                    "support": session.username == SUPPORT_USER and session.staff is not None,
+                    "staff": f"ssh-key:{session.staff}" if session.staff else None,
                     "demo": self.demo,
                 }
             ),

@@ -14,13 +14,10 @@ import os
 import signal
 from typing import Any
 
-from textual.screen import Screen
-
 from domain.demo import describe_demo
 from domain.i18n import N_
 from domain.services import build_services
 from domain.settings import Language, load_settings
-from screens.support_placeholder import SupportPlaceholderScreen
 from tui.app import MotDePasseApp
 
 IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
@@ -30,9 +27,8 @@ END_WARNING = N_("This session will close in {seconds} seconds.")
 class SshSessionApp(MotDePasseApp):
     """The user app, told by signals about the session's limits."""
 
-    def __init__(self, *args: Any, support: bool = False, warning_seconds: int = 60, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, warning_seconds: int = 60, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._support = support
         self._warning_seconds = warning_seconds
 
     def on_mount(self) -> None:
@@ -43,12 +39,6 @@ class SshSessionApp(MotDePasseApp):
         loop.add_signal_handler(signal.SIGUSR2, self._warn, END_WARNING)
         loop.add_signal_handler(signal.SIGTERM, self._end)
         loop.add_signal_handler(signal.SIGHUP, self._end)
-
-    def first_screen(self) -> Screen[None]:
-        if self._support:
-            self.session.journal.record("session", "support_console")
-            return SupportPlaceholderScreen(self.session)
-        return super().first_screen()
 
     def _warn(self, message: str) -> None:
         text = self.session.t._(message).format(seconds=self._warning_seconds)
@@ -66,6 +56,18 @@ def main() -> int:
     services = build_services(settings)
     language: Language = "en" if spec.get("lang") == "en" else "fr"
     try:
+        if spec.get("support") and spec.get("staff"):
+            from domain.support import StaffIdentity
+            from tui.support_app import SupportApp
+
+            SupportApp(
+                services,
+                language=language,
+                identity=StaffIdentity(str(spec["staff"])),
+                channel="ssh-support",
+                client_address=spec.get("client"),
+            ).run()
+            return 0
         SshSessionApp(
             services,
             language=language,
@@ -73,7 +75,6 @@ def main() -> int:
             channel="ssh",
             client_address=spec.get("client"),
             reference=spec.get("ref"),
-            support=bool(spec.get("support")),
             warning_seconds=settings.ssh_idle_warning_seconds,
         ).run()
     finally:

@@ -35,8 +35,7 @@ class Outcome:
 
 
 CAPTCHA_WRONG = N_(
-    "The characters typed do not match the image, or the image expired. "
-    "A new image is shown: type its characters."
+    "The characters typed do not match the image, or the image expired. A new image is shown: type its characters."
 )
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
 STALE = N_("The password of this account was changed in another session. Start again.")
@@ -204,4 +203,5 @@ def _change_password(
             return Outcome.failure(t, "stale", STALE), None
         uow.commit()
     target.credentials_version += 1
+    session.journal.link_account(target.account_id)
     return Outcome.success(), valid_until

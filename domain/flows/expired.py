@@ -64,6 +64,8 @@ class ExpiredPasswordFlow:
         services = self.session.services
         with services.uow() as uow:
             account = accounts.find_by_email(uow.session, self.email)
+            if account is not None and account.id is not None:
+                self.session.journal.link_account(account.id)
             self._words = ChangeTarget.of(account).personal_words if account else (self.email,)
         journal.record("outcome", "email_accepted")
         self.step = ExpiredStep.PASSWORDS
@@ -95,9 +97,7 @@ class ExpiredPasswordFlow:
             account = uow.session.get(Account, check.card.id)
             assert account is not None
             target = ChangeTarget.of(account)
-        outcome, valid_until = change_password(
-            self.session, target, new, confirmation, procedure=self.procedure
-        )
+        outcome, valid_until = change_password(self.session, target, new, confirmation, procedure=self.procedure)
         if not outcome.ok:
             return outcome
         self.valid_until = valid_until

@@ -98,6 +98,8 @@ class ForgotPasswordFlow:
             if account is not None:
                 self._target = ChangeTarget.of(account)
                 self.question = account.security_question
+                assert account.id is not None
+                self.session.journal.link_account(account.id)
             else:
                 self.question = accounts.decoy_question(services.secret_key, email_key(self.email))
         journal.record("outcome", "email_accepted")
@@ -183,9 +185,7 @@ class ForgotPasswordFlow:
             self._target.credentials_version,
             self._target.personal_words + self._answer_words,
         )
-        outcome, valid_until = change_password(
-            self.session, target, password, confirmation, procedure=self.procedure
-        )
+        outcome, valid_until = change_password(self.session, target, password, confirmation, procedure=self.procedure)
         if not outcome.ok:
             return outcome
         self.valid_until = valid_until

@@ -57,9 +57,7 @@ async def log_in(pilot, app, email: str, password: str) -> None:  # type: ignore
         ("en", "24 November 2029", "Your password has been changed."),
     ],
 )
-async def test_forgot_password_then_login(
-    tmp_path: Path, lang: Language, valid_until: str, summary_title: str
-) -> None:
+async def test_forgot_password_then_login(tmp_path: Path, lang: Language, valid_until: str, summary_title: str) -> None:
     services = make_services(tmp_path)
     app = make_app(services, lang)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -40,9 +40,7 @@ class StrengthMeter(Widget):
         if self.level is None:
             return _("Security level: (type a password)")
         verdict = _("refused") if self.level is StrengthLevel.FAIBLE else _("accepted")
-        return _("Security level: {level} ({verdict})").format(
-            level=_(LEVEL_NAMES[self.level]), verdict=verdict
-        )
+        return _("Security level: {level} ({verdict})").format(level=_(LEVEL_NAMES[self.level]), verdict=verdict)
 
     def render(self) -> Text:
         filled = _FILLED[self.level]

@@ -1,0 +1,356 @@
+"""The support console's screens: sign-in, search, account card, session replay. Staff
+never see an answer or a hash; every view and action is audited (domain.support)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from domain import support
+from domain.replay import Event, Frame, asciicast
+from domain.services import UserSession
+from domain.support import StaffIdentity, SupportCard
+from domain.text import printable
+from screens.base import BaseScreen
+from tui.widgets.safe_input import SafeInput
+
+
+@dataclass
+class StaffSignedIn(Message):
+    identity: StaffIdentity
+
+
+@dataclass
+class OpenAccount(Message):
+    account_id: int
+
+
+@dataclass
+class OpenSession(Message):
+    reference: str
+
+
+class SupportScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
+
+    def __init__(self, session: UserSession, staff: StaffIdentity | None = None) -> None:
+        super().__init__(session)
+        self.staff = staff
+
+    def title_text(self) -> str:
+        return self._("Support console")
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()
+
+
+class SupportSignInScreen(SupportScreen):
+    screen_name = "support_sign_in"
+
+    def key_hints(self) -> str:
+        return self._("Tab: next field · Enter: confirm · Ctrl+Q: quit")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        yield Static(_("Support staff only. Sign in with your staff account."), markup=False, classes="intro")
+        yield Label(_("Staff user name"), classes="field-label")
+        yield SafeInput(id="username", max_length=64, compact=True)
+        yield Label(_("Password"), classes="field-label")
+        yield SafeInput(id="password", password=True, max_length=1024, compact=True)
+        yield Button(_("Sign in"), id="sign-in", classes="submit", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#sign-in")
+    def _submit(self) -> None:
+        fields = [self.query_one("#username", Input), self.query_one("#password", Input)]
+        if self.next_empty_or_submit(fields):
+            self.run_worker(self._sign_in(fields[0].value, fields[1].value), exclusive=True)
+
+    async def _sign_in(self, username: str, password: str) -> None:
+        self.set_busy(True)
+        try:
+            identity = await asyncio.to_thread(
+                support.sign_in_staff,
+                self.session.services,
+                username.strip(),
+                password,
+                self.session.client_address,
+            )
+        finally:
+            self.set_busy(False)
+        self.query_one("#password", Input).value = ""
+        if identity is None:
+            self.show_errors([self._("Unknown staff user name or wrong password (or too many attempts).")])
+            return
+        self.post_message(StaffSignedIn(identity))
+
+
+class SupportSearchScreen(SupportScreen):
+    screen_name = "support_search"
+
+    def key_hints(self) -> str:
+        return self._("Enter: search or open · Tab: next · Ctrl+Q: quit")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        assert self.staff is not None
+        yield Static(_("Signed in as {staff}").format(staff=self.staff.label), markup=False, classes="intro")
+        yield Label(_("Find an account (email, subscriber number, name)"), classes="field-label")
+        yield SafeInput(id="query", max_length=100, compact=True)
+        yield OptionList(id="results")
+        yield Label(_("Open a session by its reference"), classes="field-label")
+        yield SafeInput(id="reference", max_length=9, compact=True, placeholder="K7QF-92DX")
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    @on(Input.Submitted, "#query")
+    def _search(self, event: Input.Submitted) -> None:
+        self.run_worker(self._find(event.value), exclusive=True)
+
+    async def _find(self, query: str) -> None:
+        assert self.staff is not None
+        cards = await asyncio.to_thread(support.search, self.session.services, self.staff, query)
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        for card in cards:
+            label = Text(f"{printable(card.last_name)} {printable(card.first_name)} — {printable(card.email)}")
+            label.append(f" — {card.subscriber_number} — {card.status}")
+            results.add_option(Option(label, id=str(card.id)))
+        self.show_errors([] if cards else [self._("No account found.")])
+        if cards:
+            results.highlighted = 0
+            results.focus()
+
+    @on(OptionList.OptionSelected, "#results")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.post_message(OpenAccount(int(event.option.id)))
+
+    @on(Input.Submitted, "#reference")
+    def _open_session(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.post_message(OpenSession(event.value.strip()))
+
+
+class SupportAccountScreen(SupportScreen):
+    screen_name = "support_account"
+
+    def __init__(self, session: UserSession, staff: StaffIdentity, view: SupportCard) -> None:
+        super().__init__(session, staff)
+        self.view = view
+
+    def key_hints(self) -> str:
+        return self._("Tab: next · Enter: choose · Esc: back")
+
+    def compose_body(self) -> ComposeResult:
+        _ = self._
+        yield Static(markup=False, id="card", classes="info")
+        yield OptionList(id="sessions")
+        with Horizontal(classes="buttons"):
+            yield Button(_("Lift the locks"), id="lift", compact=True)
+            yield Button(_("Deactivate"), id="toggle", compact=True)
+            yield Button(_("Back"), id="back", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.show_view(self.view)
+        self.query_one("#sessions", OptionList).focus()
+
+    def show_view(self, view: SupportCard) -> None:
+        _ = self._
+        t = self.t
+        self.view = view
+        card = view.card
+        text = Text()
+        rows = [
+            (_("Last name"), card.last_name),
+            (_("First name"), card.first_name),
+            (_("Subscriber number"), card.subscriber_number),
+            (_("Login email address"), card.email),
+            (_("Phone"), card.phone),
+            (_("Security question"), card.security_question),
+            (_("Status"), card.status),
+        ]
+        if view.expiry is not None:
+            rows.append((_("Password valid until"), f"{t.date(view.expiry.expires_on)} ({view.expiry.days_left})"))
+        locked = view.answer_locked_until
+        rows.append(
+            (
+                _("Forgot-password lock"),
+                t.time(locked.astimezone(self.session.services.tz)) if locked else _("none"),
+            )
+        )
+        rows.append((_("Login delay"), f"{int(view.login_wait.total_seconds())} s"))
+        for label, value in rows:
+            text.append(_("{label}: ").format(label=label), style="bold")
+            text.append(printable(value) + "\n")
+        text.append(_("The answer to the security question is never shown, to anyone."))
+        self.query_one("#card", Static).update(text)
+        sessions = self.query_one("#sessions", OptionList)
+        sessions.clear_options()
+        for item in view.sessions:
+            started = item.started_at.strftime("%Y-%m-%d %H:%M")
+            sessions.add_option(
+                Option(
+                    f"{item.reference}  {started}  {item.channel}  {item.client_address or '-'}",
+                    id=item.reference,
+                )
+            )
+        self.query_one("#toggle", Button).label = _("Reactivate") if card.status == "deactivated" else _("Deactivate")
+
+    def on_screen_resume(self) -> None:
+        sessions = self.query_one("#sessions", OptionList)
+        if sessions.option_count and sessions.highlighted is None:
+            sessions.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#sessions")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.post_message(OpenSession(event.option.id))
+
+    @on(Button.Pressed, "#lift")
+    def _lift(self) -> None:
+        self.run_worker(self._act(lambda: support.lift_locks(self.session.services, self._staff(), self.view.card.id)))
+
+    @on(Button.Pressed, "#toggle")
+    def _toggle(self) -> None:
+        status = "active" if self.view.card.status == "deactivated" else "deactivated"
+        self.run_worker(
+            self._act(
+                lambda: support.set_account_status(self.session.services, self._staff(), self.view.card.id, status)
+            )
+        )
+
+    def _staff(self) -> StaffIdentity:
+        assert self.staff is not None
+        return self.staff
+
+    async def _act(self, action: object) -> None:
+        assert callable(action)
+        await asyncio.to_thread(action)
+        view = await asyncio.to_thread(support.view_account, self.session.services, self._staff(), self.view.card.id)
+        self.show_view(view)
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.action_back()
+
+
+class SupportSessionScreen(SupportScreen):
+    """A session as the user saw it, screen by screen (←/→), or at the original pace (p)."""
+
+    screen_name = "support_session"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", show=False),
+        Binding("left", "step(-1)", show=False, priority=True),
+        Binding("right", "step(1)", show=False, priority=True),
+        Binding("p", "play", show=False),
+        Binding("t", "toggle_timeline", show=False),
+        Binding("e", "export", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: UserSession,
+        staff: StaffIdentity,
+        reference: str,
+        events: list[Event],
+        frames: list[Frame],
+        export_dir: Path,
+    ) -> None:
+        super().__init__(session, staff)
+        self.reference = reference
+        self.events = events
+        self.frames = frames
+        self.index = 0
+        self.export_dir = export_dir
+
+    def key_hints(self) -> str:
+        return self._("←/→: screen · p: play · t: timeline · e: export · Esc: back")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(markup=False, id="position", classes="intro")
+        with VerticalScroll(id="replay"):
+            yield Static(markup=False, id="frame")
+            yield Static(markup=False, id="timeline")
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline").display = False
+        self.show_frame()
+
+    def show_frame(self) -> None:
+        _ = self._
+        if not self.frames:
+            self.query_one("#position", Static).update(
+                _("Session {ref}: no screen recorded.").format(ref=self.reference)
+            )
+            return
+        frame = self.frames[self.index]
+        self.query_one("#position", Static).update(
+            _("Session {ref} — screen {n} of {total} — {size} — {at}").format(
+                ref=self.reference,
+                n=self.index + 1,
+                total=len(self.frames),
+                size=f"{frame.columns}x{frame.rows}",
+                at=frame.at.strftime("%H:%M:%S"),
+            )
+        )
+        self.query_one("#frame", Static).update(Text.from_ansi(frame.ansi, no_wrap=True, overflow="ignore"))
+
+    def action_step(self, delta: int) -> None:
+        if self.frames:
+            self.index = max(0, min(len(self.frames) - 1, self.index + delta))
+            self.show_frame()
+
+    def action_play(self) -> None:
+        self.run_worker(self._play(), exclusive=True, group="play")
+
+    async def _play(self) -> None:
+        for index in range(len(self.frames)):
+            if index:
+                gap = (self.frames[index].at - self.frames[index - 1].at).total_seconds()
+                await asyncio.sleep(min(max(gap, 0.3), 5.0))
+            self.index = index
+            self.show_frame()
+
+    def action_toggle_timeline(self) -> None:
+        timeline = self.query_one("#timeline", Static)
+        frame = self.query_one("#frame", Static)
+        showing = not timeline.display
+        timeline.display = showing
+        frame.display = not showing
+        if showing:
+            text = Text()
+            for event in self.events:
+                details = " ".join(f"{k}={v}" for k, v in event.detail.items())
+                text.append(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind} {event.name} {details}\n")
+            timeline.update(text)
+
+    def action_export(self) -> None:
+        if not self.frames:
+            return
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        path = self.export_dir / f"{self.reference}.cast"
+        path.write_text(asciicast(self.reference, self.frames), encoding="utf-8")
+        support.audit(self.session.services, self._staff(), "export_session", session_reference=self.reference)
+        self.notify(self._("Written: {path}").format(path=path))
+
+    def _staff(self) -> StaffIdentity:
+        assert self.staff is not None
+        return self.staff
