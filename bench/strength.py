@@ -84,8 +84,7 @@ FIRST_NAMES = (  # noqa: SIM905
     "Arthur Zoé Gabriel Emma Raphaël Alice Tom Sarah"
 ).split()
 LAST_NAMES = (  # noqa: SIM905
-    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau "
-    "Simon Laurent Lefebvre Michel Garcia"
+    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefebvre Michel Garcia"
 ).split()
 CITIES = ("Paris", "Lyon", "Nantes", "Lille", "Rennes", "Bordeaux", "Toulouse", "Brest")
 ORDINARY_TEXT = (
@@ -589,9 +588,7 @@ def print_search(results: list[SearchResult]) -> None:
     print()
     for r in results:
         p50, worst = ms(statistics.median(r.cpu)), ms(max(r.cpu))
-        print(
-            f"Worst input found at {r.length} characters (CPU over 9 calls: p50 {p50} ms, max {worst} ms):\n"
-        )
+        print(f"Worst input found at {r.length} characters (CPU over 9 calls: p50 {p50} ms, max {worst} ms):\n")
         print("```")
         print(r.password)
         print("```\n")
@@ -603,9 +600,7 @@ def main() -> int:
     parser.add_argument("--reps-typical", type=int, default=9)
     parser.add_argument("--reps-adversarial", type=int, default=5)
     parser.add_argument("--no-found", action="store_true", help="skip the regression inputs")
-    parser.add_argument(
-        "--search-seconds", type=float, default=60.0, help="worst-case search budget, 0 to skip"
-    )
+    parser.add_argument("--search-seconds", type=float, default=60.0, help="worst-case search budget, 0 to skip")
     parser.add_argument("--warm-cache", action="store_true", help="keep the l33t-table cache between calls")
     args = parser.parse_args()
     COLD_CACHE = not args.warm_cache
@@ -671,10 +666,7 @@ def main() -> int:
         print("## **Level differs from zxcvbn on typical passwords of 32 characters or fewer**\n")
         print("\n".join(f"- {p}" for p in problems))
         print()
-    print(
-        f"Run took {time.process_time() - started_cpu:.0f} s CPU, "
-        f"{time.perf_counter() - started_wall:.0f} s wall."
-    )
+    print(f"Run took {time.process_time() - started_cpu:.0f} s CPU, {time.perf_counter() - started_wall:.0f} s wall.")
     return 1 if over or problems else 0
 
 
