@@ -36,9 +36,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = "") -> tupl
     return code, out, err
 
 
-def add_jean(
-    capsys: pytest.CaptureFixture[str], answer: str = "Paul", password: str = GOOD
-) -> tuple[int, str, str]:
+def add_jean(capsys: pytest.CaptureFixture[str], answer: str = "Paul", password: str = GOOD) -> tuple[int, str, str]:
     return run(
         capsys,
         "accounts", "add", "--subscriber-number", "20240000000009", "--last-name", "DUPONT",
@@ -82,9 +80,7 @@ def test_show_unknown_account(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "no account" in err
 
 
-def test_import_reports_every_bad_line_and_imports_nothing(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_import_reports_every_bad_line_and_imports_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     csv_file = tmp_path / "accounts.csv"
     csv_file.write_text(
         "\n".join(

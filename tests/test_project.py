@@ -45,8 +45,6 @@ def test_domain_imports_no_ui_library() -> None:
 
 def test_cli_help_for_every_subcommand() -> None:
     for args in ([], ["demo"], ["run"]):
-        out = subprocess.run(
-            [sys.executable, "-m", "tui.cli", *args, "--help"], capture_output=True, text=True
-        )
+        out = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--help"], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         assert "usage: motdepasse" in out.stdout

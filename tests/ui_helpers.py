@@ -77,9 +77,7 @@ async def open_forgot_from_login(pilot: Pilot[None], email: str = LILA, *, keybo
     await pilot.pause()
 
 
-async def walk_to_question(
-    pilot: Pilot[None], app: MotDePasseApp, email: str = LILA, *, keyboard: bool = True
-) -> None:
+async def walk_to_question(pilot: Pilot[None], app: MotDePasseApp, email: str = LILA, *, keyboard: bool = True) -> None:
     await open_forgot_from_login(pilot, email, keyboard=keyboard)
     await type_text(pilot, solution(app))
     await pilot.press("enter")

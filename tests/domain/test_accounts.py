@@ -79,9 +79,7 @@ def test_demo_accounts(services, demo) -> None:
 def test_email_unique_case_insensitively(services, email: str) -> None:
     register(services, fields(), password=STRONG, answer="Eric")
     with pytest.raises(AccountError, match="email"):
-        register(
-            services, fields(email=email, subscriber_number="20240000000404"), password=STRONG, answer="Eric"
-        )
+        register(services, fields(email=email, subscriber_number="20240000000404"), password=STRONG, answer="Eric")
 
 
 def test_subscriber_number_unique(services) -> None:

@@ -142,9 +142,7 @@ def test_spelled_names_every_character(lang: str) -> None:
 def test_spelled_english_words() -> None:
     t = Translator("en")
     challenge = CaptchaChallenge(1, "K7QF92", "standard", START)
-    assert challenge.spelled(t) == (
-        "K as in Kilo, digit seven, Q as in Quebec, F as in Foxtrot, digit nine, digit two"
-    )
+    assert challenge.spelled(t) == ("K as in Kilo, digit seven, Q as in Quebec, F as in Foxtrot, digit nine, digit two")
 
 
 def test_repr_never_contains_the_solution(captcha: Captcha) -> None:

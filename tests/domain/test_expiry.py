@@ -162,9 +162,7 @@ def change_by_change_flow(services, email: str, password: str, answer: str) -> d
     result = log_in(session, email, password, solution(session))
     assert result.status is LoginStatus.OK and result.card is not None
     flow = ChangeCredentialsFlow(session)
-    outcome = flow.submit(
-        change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer=answer
-    )
+    outcome = flow.submit(change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer=answer)
     assert outcome.ok, outcome
     return flow.valid_until
 

@@ -107,9 +107,7 @@ def test_login_rehashes_old_parameters(services, demo) -> None:
     old = SecretHasher(time_cost=3, memory_kib=19456, parallelism=1).hash(LILA_PASSWORD)
     account_id = account(services, LILA).id
     with services.uow() as uow:
-        row = uow.session.exec(
-            select(PasswordCredential).where(PasswordCredential.account_id == account_id)
-        ).one()
+        row = uow.session.exec(select(PasswordCredential).where(PasswordCredential.account_id == account_id)).one()
         row.password_hash = old
         uow.session.add(row)
         uow.commit()

@@ -284,9 +284,7 @@ def test_every_printable_password_gets_a_level(password: str) -> None:
     assert isinstance(result.level, StrengthLevel)
     assert Reason.CONTROL_CHARACTER not in result.reasons
     assert Reason.CONFIRMATION_MISMATCH not in result.reasons
-    assert result.accepted == (result.level is not StrengthLevel.FAIBLE) or (
-        Reason.TOO_SHORT in result.reasons
-    )
+    assert result.accepted == (result.level is not StrengthLevel.FAIBLE) or (Reason.TOO_SHORT in result.reasons)
 
 
 @settings(max_examples=80, deadline=None)

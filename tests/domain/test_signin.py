@@ -92,16 +92,12 @@ def change_expired(services, email: str, password: str, answer: str):
 def change_change(services, email: str, password: str, answer: str):
     session = signed_in(services, email, password)
     flow = ChangeCredentialsFlow(session)
-    outcome = flow.submit(
-        change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer=answer
-    )
+    outcome = flow.submit(change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer=answer)
     assert outcome.ok, outcome
     return session
 
 
-@pytest.mark.parametrize(
-    "procedure", [change_forgot, change_expired, change_change], ids=lambda f: f.__name__
-)
+@pytest.mark.parametrize("procedure", [change_forgot, change_expired, change_change], ids=lambda f: f.__name__)
 def test_change_signs_out_the_other_sessions(services, demo, clock, procedure) -> None:
     """Hugo signs in twice; his password then expires (for the expired procedure) and is
     changed: both earlier sessions are signed out, Lila's session is not."""

@@ -178,9 +178,7 @@ def test_policy_estimate_cuts_to_maximum_length() -> None:
 
 # --- segments --------------------------------------------------------------------------------
 
-SEGMENT_TEXT = st.text(
-    alphabet=st.sampled_from("abcdefgh" + "XYZ" + L33T_ALPHABET + " -_.,;:/+'\"é"), max_size=300
-)
+SEGMENT_TEXT = st.text(alphabet=st.sampled_from("abcdefgh" + "XYZ" + L33T_ALPHABET + " -_.,;:/+'\"é"), max_size=300)
 
 
 @settings(max_examples=300, deadline=None)
@@ -238,9 +236,7 @@ def test_inputs_found_slow_by_the_benchmark_are_now_cheap() -> None:
         assert spent < CPU_LIMIT
 
 
-@pytest.mark.parametrize(
-    "password", ["durand@25/03/1964#33", "durand@08/03/1956#40", "paul.bernard@1963!2024"]
-)
+@pytest.mark.parametrize("password", ["durand@25/03/1964#33", "durand@08/03/1956#40", "paul.bernard@1963!2024"])
 def test_dates_with_many_digits_get_zxcvbns_exact_estimate(password: str) -> None:
     """Digits are l33t characters: a cut inside a date used to hide it from zxcvbn."""
     words = ["paul", "durand", "bernard"]

@@ -17,9 +17,7 @@ EMAILS = 30
 
 def same_database(services, clock):
     """A second process's services: another engine on the same SQLite file."""
-    settings = services.settings.model_copy(
-        update={"database_url": services.settings.resolved_database_url()}
-    )
+    settings = services.settings.model_copy(update={"database_url": services.settings.resolved_database_url()})
     return build_services(settings, clock=clock, seed=2)
 
 
@@ -74,9 +72,7 @@ def test_many_claims_at_once_never_overlap(mail_services, mail_demo, clock) -> N
     ids = [queue_raw(mail_services, account_email=LILA) for _ in range(EMAILS)]
     others = [same_database(mail_services, clock) for _ in range(5)]
     try:
-        dispatchers = [
-            Dispatcher(s, lambda: None, name=f"d{n}") for n, s in enumerate([mail_services, *others])
-        ]
+        dispatchers = [Dispatcher(s, lambda: None, name=f"d{n}") for n, s in enumerate([mail_services, *others])]
         claims = run_together(*[lambda d=d: d.claim(EMAILS) for d in dispatchers])
     finally:
         for services in others:

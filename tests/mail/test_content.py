@@ -32,9 +32,7 @@ def change_hugo(services) -> date:
     result = log_in(session, HUGO, HUGO_PASSWORD, solution(session))
     assert result.status is LoginStatus.OK, result
     flow = ChangeCredentialsFlow(session)
-    outcome = flow.submit(
-        change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer="medor"
-    )
+    outcome = flow.submit(change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer="medor")
     assert outcome.ok, outcome
     assert flow.valid_until is not None
     return flow.valid_until

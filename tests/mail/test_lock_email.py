@@ -55,9 +55,7 @@ def test_english_account(mail_services, mail_demo, relay) -> None:
     (email,) = outbox(mail_services)
     assert email.to_address == HUGO and email.language == "en"
     deliver(mail_services)
-    assert (
-        relay.accepted[0].message["Subject"] == "Professional account - Forgot password procedure suspended"
-    )
+    assert relay.accepted[0].message["Subject"] == "Professional account - Forgot password procedure suspended"
 
 
 def test_unknown_address_queues_nothing(mail_services, mail_demo) -> None:
