@@ -105,3 +105,69 @@ async def test_journal_cli_export_show_and_purge(tmp_path: Path, monkeypatch, ca
     assert purge(services, older_than=timedelta(days=30)) == 1
     assert timeline(services, REFERENCE)[0] is None
     services.close()
+
+
+async def test_no_secret_in_the_journal_after_every_procedure(tmp_path: Path) -> None:
+    """Expired procedure (Chloé), change of credentials (Hugo), wrong answers and wrong
+    passwords: the journal, its frames and the export hold none of the secrets typed."""
+    from domain.journal import unpack
+    from tests.screens.test_expiry_walks import CHLOE, CHLOE_PASSWORD, HUGO, HUGO_PASSWORD, NEW
+    from tests.screens.test_expiry_walks import log_in as fill_login
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    solutions: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        solutions.append(solution(app))
+        await fill_login(pilot, app, HUGO, "Mauvais-Mot-De-Passe-123", keyboard=False)
+        solutions.append(solution(app))
+        await fill_login(pilot, app, HUGO, HUGO_PASSWORD, keyboard=False)
+        await pilot.press("enter")  # the alert's OK
+        await pilot.press("enter")  # « Modifier le mot de passe »
+        await settle(pilot, app)
+        await pilot.press("space")
+        await type_text(pilot, NEW, keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, NEW, keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, "Rantanplan", keyboard=False)  # wrong answer
+        await pilot.press("enter")
+        await settle(pilot, app)
+        app.screen.query_one("#answer", Input).value = "Médor"
+        app.screen.query_one("#answer", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("enter")  # back home
+        await settle(pilot, app)
+        app.screen.query_one("#logout").focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        solutions.append(solution(app))
+        await fill_login(pilot, app, CHLOE, CHLOE_PASSWORD, keyboard=False)
+        solutions.append(solution(app))
+        await type_text(pilot, solution(app), keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await type_text(pilot, CHLOE_PASSWORD, keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, NEW, keyboard=False)
+        await pilot.press("enter")
+        await type_text(pilot, NEW, keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+    services.journal_writer.flush()
+    with services.uow() as uow:
+        from sqlmodel import select
+
+        rows = uow.session.exec(select(JournalEvent)).all()
+    texts = [row.detail for row in rows]
+    frames = [unpack(json.loads(row.detail)["ansi"]) for row in rows if row.kind == "frame"]
+    assert len(frames) >= 8
+    _, _, recorded = timeline(services, REFERENCE)
+    texts += [*frames, asciicast(REFERENCE, recorded)]
+    for secret in [NEW, HUGO_PASSWORD, CHLOE_PASSWORD, "Mauvais-Mot-De-Passe-123", "Rantanplan", "Médor", *solutions]:
+        assert not any(secret in text for text in texts), secret
+    assert any("password_changed" in row.name for row in rows)
+    services.close()
