@@ -160,11 +160,18 @@ class BaseScreen(Screen[None]):
         errors.scroll_visible()
         self.call_after_refresh(self.post_message, FrameWanted("outcome"))
 
+    def enter_pressed(self) -> bool:
+        """Enter in a text field of this screen (called by the field itself, so the keys
+        typed before Enter are in, and the focus moves before the keys typed after it are
+        taken: a password typed ahead never lands in the field that had the focus). False
+        lets the field post Input.Submitted as usual."""
+        return False
+
     def next_empty_or_submit(self, inputs: list[Input]) -> bool:
-        """Enter moves to the next empty field; returns True when every field is filled."""
+        """Enter moves to the next empty field (at once); True when every field is filled."""
         for field in inputs:
             if not field.value:
-                field.focus()
+                self.set_focus(field)
                 return False
         return True
 

@@ -73,10 +73,10 @@ class ChangeCredentialsScreen(SignedInScreen):
             return [fields.new, fields.confirm, answer]
         return [answer]
 
-    @on(Input.Submitted)
-    def _enter(self) -> None:
+    def enter_pressed(self) -> bool:
         if self.next_empty_or_submit(self._fields()):
             self._validate()
+        return True
 
     @on(Button.Pressed, "#validate")
     def _validate(self) -> None:

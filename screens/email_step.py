@@ -57,10 +57,10 @@ class EmailStepScreen(FlowStepScreen, CaptchaScreen):
     def _fields(self) -> list[Input]:
         return [self.query_one("#email", Input), self.query_one("#captcha", Input)]
 
-    @on(Input.Submitted)
-    def _enter(self) -> None:
+    def enter_pressed(self) -> bool:
         if self.next_empty_or_submit(self._fields()):
             self._continue()
+        return True
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:

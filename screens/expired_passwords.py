@@ -44,10 +44,10 @@ class ExpiredPasswordsScreen(FlowStepScreen):
         fields = self.query_one(NewPasswordFields)
         return [self.query_one("#old", Input), fields.new, fields.confirm]
 
-    @on(Input.Submitted)
-    def _enter(self) -> None:
+    def enter_pressed(self) -> bool:
         if self.next_empty_or_submit(self._fields()):
             self._validate()
+        return True
 
     @on(Button.Pressed, "#validate")
     def _validate(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
 from domain.flows.forgot import ForgotPasswordFlow
 from screens.flow_step import FlowStepScreen
@@ -37,11 +37,11 @@ class ForgotNewPasswordScreen(FlowStepScreen):
     def on_mount(self) -> None:
         self.query_one(NewPasswordFields).new.focus()
 
-    @on(Input.Submitted)
-    def _enter(self) -> None:
+    def enter_pressed(self) -> bool:
         fields = self.query_one(NewPasswordFields)
         if self.next_empty_or_submit([fields.new, fields.confirm]):
             self._validate()
+        return True
 
     @on(Button.Pressed, "#validate")
     def _validate(self) -> None:

@@ -43,7 +43,10 @@ class ForgotQuestionScreen(FlowStepScreen):
     def on_mount(self) -> None:
         self.query_one("#answer", Input).focus()
 
-    @on(Input.Submitted)
+    def enter_pressed(self) -> bool:
+        self._continue()
+        return True
+
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
         answer = self.query_one("#answer", Input).value

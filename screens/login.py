@@ -71,10 +71,10 @@ class LoginScreen(CaptchaScreen):
     def _fields(self) -> list[Input]:
         return [self.query_one(f"#{name}", Input) for name in ("email", "password", "captcha")]
 
-    @on(Input.Submitted)
-    def _enter(self) -> None:
+    def enter_pressed(self) -> bool:
         if self.next_empty_or_submit(self._fields()):
             self._submit()
+        return True
 
     @on(Button.Pressed, "#login")
     def _submit(self) -> None:

@@ -74,7 +74,10 @@ class SupportSignInScreen(SupportScreen):
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
 
-    @on(Input.Submitted)
+    def enter_pressed(self) -> bool:
+        self._submit()
+        return True
+
     @on(Button.Pressed, "#sign-in")
     def _submit(self) -> None:
         fields = [self.query_one("#username", Input), self.query_one("#password", Input)]

@@ -51,6 +51,7 @@ from tui.widgets.new_password import NewPasswordFields
 
 Procedure = ForgotPasswordFlow | ExpiredPasswordFlow
 
+
 STEP_SCREENS: dict[str, Callable[[Any], Screen[None]]] = {
     ForgotStep.QUESTION.value: ForgotQuestionScreen,
     ForgotStep.NEW_PASSWORD.value: ForgotNewPasswordScreen,

@@ -27,7 +27,9 @@ class SupportApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "motdepasse support"
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", show=False, priority=True),
+    ]
 
     def __init__(
         self,

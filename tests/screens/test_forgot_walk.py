@@ -312,3 +312,24 @@ async def test_demo_mailbox_shows_the_confirmation_email(tmp_path: Path) -> None
         await pilot.pause()
         assert isinstance(app.screen, ForgotSummaryScreen)
     services.close()
+
+
+@pytest.mark.parametrize("separator", ["tab", "enter"])
+async def test_keys_typed_ahead_go_to_the_next_field(tmp_path: Path, separator: str) -> None:
+    """A burst of keys (auto-type, a slow link): what follows Tab or Enter goes to the next
+    field, never into the email field in clear."""
+    from textual import events
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    secret = "Secret-Tape-En-Avance-42"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        burst = [*LILA, separator, *secret]
+        for key in burst:
+            character = key if len(key) == 1 else ("\t" if key == "tab" else "\r")
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#email", Input).value == LILA
+        assert app.screen.query_one("#password", Input).value == secret
+    services.close()
