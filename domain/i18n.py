@@ -13,7 +13,7 @@ import gettext
 import io
 from pathlib import Path
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -71,6 +71,10 @@ class Translator:
     def short_date(self, day: dt.date) -> str:
         """A day as ``22/07/2024``."""
         return format_date(day, "dd/MM/yyyy", locale=self.lang)
+
+    def duration(self, seconds: int) -> str:
+        """``10 minutes``, ``90 secondes``: whole minutes when it is one, else seconds."""
+        return format_timedelta(dt.timedelta(seconds=seconds), threshold=2, locale=self.lang)
 
     def time(self, instant: dt.datetime) -> str:
         """A time of day as ``14:05``."""

@@ -21,6 +21,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import signal
 import struct
 import sys
@@ -47,10 +48,20 @@ REFUSED_BUSY = N_("Too many sessions at the moment. Try again in a few minutes."
 REFUSED_CLIENT_BUSY = N_("Too many sessions from your address. Close one and try again.")
 REFUSED_RATE = N_("Too many connections from your address. Wait a minute and try again.")
 ENDED = {
-    "idle": N_("Session closed after {minutes} minutes without activity."),
-    "max_length": N_("Session closed: it reached its maximum length of {minutes} minutes."),
+    "idle": N_("Session closed after {duration} without activity."),
+    "max_length": N_("Session closed: it reached its maximum length of {duration}."),
     "server_shutdown": N_("The server is stopping: session closed. Please reconnect in a moment."),
 }
+
+
+_TERM_CHARS = re.compile(r"[^A-Za-z0-9._+-]")
+_LOG_CHARS = re.compile(r"[^\w.@+:-]")
+
+
+def log_safe(value: str, *, allowed: re.Pattern[str] = _LOG_CHARS) -> str:
+    """What a client sends (user name, TERM) as one log-safe token: no blank, no control
+    character, no '=' that could forge a field or a line."""
+    return allowed.sub("_", value)[:64]
 
 
 def set_winsize(fd: int, columns: int, rows: int) -> None:
@@ -224,11 +235,13 @@ class SshApplication:
         conn = process.channel.get_connection()
         peer = conn.get_extra_info("peername")
         client = str(peer[0]) if peer else "unknown"
-        username = str(process.get_extra_info("username") or "")
+        username = log_safe(str(process.get_extra_info("username") or ""))
         env = dict(process.env)
         lang = parse_language(env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG"), self.settings.lang)
         t = Translator(lang)
-        term = process.get_terminal_type()
+        raw_term = process.get_terminal_type()
+        # None: no PTY. An empty type (ssh -tt without TERM) is a PTY all the same.
+        term = None if raw_term is None else (log_safe(raw_term, allowed=_TERM_CHARS) or "xterm")
         started = time.monotonic()
 
         def refuse(message: str, how: str) -> None:
@@ -250,7 +263,7 @@ class SshApplication:
             return refuse(REFUSED_SUBSYSTEM, "subsystem")
         if process.command:
             return refuse(REFUSED_COMMAND, "command")
-        if not term:
+        if term is None:
             return refuse(REFUSED_NO_PTY, "no_pty")
         busy = self.limits.refusal(client)
         if busy or self._stopping.is_set():
@@ -327,15 +340,14 @@ class SshApplication:
             limits.per_client[session.client] -= 1
         how = session.end_reason or ("quit" if code == 0 else f"exit_{code}")
         if session.end_reason in ENDED:
-            minutes = (
+            seconds = (
                 self.settings.ssh_idle_timeout_seconds
                 if session.end_reason == "idle"
                 else self.settings.ssh_max_session_seconds
-            ) // 60
+            )
+            farewell = t._(ENDED[session.end_reason]).format(duration=t.duration(seconds))
             with contextlib.suppress(Exception):
-                process.stdout.write(
-                    ("\r\n" + t._(ENDED[session.end_reason]).format(minutes=minutes) + "\r\n").encode()
-                )
+                process.stdout.write(f"\r\n{farewell}\r\n".encode())
         log.info(
             "disconnect client=%s user=%s term=%s size=%dx%d ref=%s duration=%.1fs end=%s",
             session.client,
@@ -421,12 +433,12 @@ async def serve(settings: Settings, *, host: str, port: int, demo: bool = False)
     """Run until SIGTERM or SIGINT, then end every session cleanly."""
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     application = SshApplication(settings, demo=demo)
-    server = await application.start(host, port)
-    print(f"motdepasse: SSH on {host}:{application.port}, host key {application.fingerprint}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for number in (signal.SIGTERM, signal.SIGINT):
+    for number in (signal.SIGTERM, signal.SIGINT):  # before the ready line: a stop right after it is clean
         loop.add_signal_handler(number, stop.set)
+    server = await application.start(host, port)
+    print(f"motdepasse: SSH on {host}:{application.port}, host key {application.fingerprint}", flush=True)
     await stop.wait()
     print("motdepasse: stopping, ending the sessions…", flush=True)
     await application.shutdown()
