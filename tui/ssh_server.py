@@ -393,6 +393,9 @@ class SshApplication:
                 continue
             except asyncssh.BreakReceived:
                 continue
+            except (asyncssh.Error, OSError):  # the connection was lost (client killed, network)
+                data = b""
+                session.end_reason = session.end_reason or "connection_lost"
             if not data:
                 session.end_reason = session.end_reason or "client_closed"
                 self._signal(session, signal.SIGHUP)

@@ -628,17 +628,6 @@ def test_a_pty_with_an_empty_terminal_type_is_served(server: Server, terminal: T
     assert term.wait_exit() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a client that vanishes without closing its channel (ssh killed, network drop, "
-    "laptop lid closed) leaves its session running for good: SshApplication._input only handles a "
-    "clean EOF, but stdin.read() raises asyncssh.ConnectionLost, so the session process never gets "
-    "SIGHUP and no 'disconnect' line is logged; the session keeps its place in the limits (with "
-    "ssh_max_sessions_per_client=1 the user cannot reconnect); nobody reads its PTY any more, so "
-    "after ~35 s its output blocks, then its event loop, and the idle timeout's SIGTERM is ignored: "
-    "it lasts until the server stops (10 s grace, then SIGKILL)",
-)
 def test_a_client_that_vanishes_frees_its_session_at_once(
     fresh_server: ServerFactory, terminal: TerminalFactory
 ) -> None:
