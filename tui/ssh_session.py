@@ -9,9 +9,12 @@ maximum session length or of a server shutdown; SIGTERM ends the session cleanly
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import threading
+import time
 from typing import Any
 
 from domain.demo import describe_demo
@@ -32,8 +35,6 @@ class SshSessionApp(MotDePasseApp):
         self._warning_seconds = warning_seconds
 
     def on_mount(self) -> None:
-        import asyncio
-
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, self._warn, IDLE_WARNING)
         loop.add_signal_handler(signal.SIGUSR2, self._warn, END_WARNING)
@@ -47,10 +48,24 @@ class SshSessionApp(MotDePasseApp):
 
     def _end(self) -> None:
         self.session.journal.record("session", "ended_by_server")
+        # The terminal may be gone (its writes then block): if a clean exit has not
+        # happened within a few seconds, leave at once.
+        asyncio.get_running_loop().call_later(3, os._exit, 0)
         self.exit()
 
 
+def _watch_server(server_pid: int) -> None:
+    """A server that died without ending its sessions (SIGKILL, crash) leaves this process
+    to init, its terminal gone and its event loop possibly blocked on it: leave at once
+    rather than keep the database and a CPU. Runs in a thread of its own for that reason."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != server_pid:
+            os._exit(0)
+
+
 def main() -> int:
+    threading.Thread(target=_watch_server, args=(os.getppid(),), name="server-watch", daemon=True).start()
     spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
     settings = load_settings()
     services = build_services(settings)

@@ -647,38 +647,35 @@ def test_a_client_that_vanishes_frees_its_session_at_once(
     assert not Path(f"/proc/{pid}").exists(), "the vanished client's session process is still running"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: when the server dies without its SIGTERM path (SIGKILL, OOM killer, crash), its "
-    "session processes keep running: the PTY hang-up does not end them, and they then ignore "
-    "SIGTERM (their output to the dead PTY fails, the event loop blocks); only SIGKILL ends them. "
-    "Such an orphan was seen spinning at 83 % of a CPU for 30 minutes, holding the SQLite database",
-)
+ORPHAN_ATTEMPTS = 6
+
+
 def test_sessions_end_when_the_server_dies(tmp_path: Path, terminal: TerminalFactory) -> None:
-    server = start_server(tmp_path / "server")
-    try:
-        term = terminal(server)
-        term.wait_for(LOGIN_TITLE)
-        term.wait_for(REFERENCE)
-        pid = session_pid(term.reference())
-        server.process.kill()
-        server.process.wait(timeout=10)
-        term.close()
-        deadline = time.monotonic() + 5
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        after_hangup = Path(f"/proc/{pid}").exists()
-        if after_hangup:
-            os.kill(pid, signal.SIGTERM)
-            time.sleep(3)
-        after_sigterm = Path(f"/proc/{pid}").exists()
-        assert not after_hangup and not after_sigterm, (
-            f"session process {pid} still running 5 s after the server died"
-            + (", and 3 s after a SIGTERM" if after_sigterm else "")
-        )
-    finally:
-        server.kill_leftovers()
+    """The server is killed right after a session's first frame; the session process must
+    end. It is left behind most of the time, not always: up to ORPHAN_ATTEMPTS tries."""
+    for attempt in range(ORPHAN_ATTEMPTS):
+        server = start_server(tmp_path / f"server{attempt}")
+        try:
+            term = terminal(server)
+            term.wait_for(LOGIN_TITLE)
+            term.wait_for(REFERENCE)
+            pid = session_pid(term.reference())
+            server.process.kill()
+            server.process.wait(timeout=10)
+            term.close()
+            deadline = time.monotonic() + 4
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGTERM)
+                time.sleep(2)
+                ignored = Path(f"/proc/{pid}").exists()
+                raise AssertionError(
+                    f"attempt {attempt + 1}: session process {pid} still running 4 s after the server "
+                    f"died{'; it ignored a SIGTERM too' if ignored else ''}"
+                )
+        finally:
+            server.kill_leftovers()
 
 
 # -- 10. SIGTERM -----------------------------------------------------------------------------
