@@ -631,6 +631,11 @@ def test_a_pty_with_an_empty_terminal_type_is_served(server: Server, terminal: T
 def test_a_client_that_vanishes_frees_its_session_at_once(
     fresh_server: ServerFactory, terminal: TerminalFactory
 ) -> None:
+    """Found by this suite: a client gone without closing its channel (ssh killed, network
+    drop) left its session running for good: stdin.read() raised ConnectionLost, the session
+    process never got SIGHUP, kept its place in the limits (the user could not reconnect with
+    one session per address), and once its PTY was full it ignored even the idle timeout's
+    SIGTERM (fixed in 59c9c20)."""
     server = fresh_server(ssh_max_sessions_per_client=1)
     first = terminal(server)
     first.wait_for(LOGIN_TITLE)
@@ -642,17 +647,19 @@ def test_a_client_that_vanishes_frees_its_session_at_once(
     # the user reconnects a few seconds later
     time.sleep(3)
     again = terminal(server)
-    again.wait_for(LOGIN_TITLE, timeout=10)  # refused now: « Trop de sessions depuis votre adresse »
+    again.wait_for(LOGIN_TITLE, timeout=10)  # it was refused: « Trop de sessions depuis votre adresse »
     server.wait_for_log(rf"disconnect .*ref={reference} ", timeout=5)
     assert not Path(f"/proc/{pid}").exists(), "the vanished client's session process is still running"
 
 
-ORPHAN_ATTEMPTS = 6
+ORPHAN_ATTEMPTS = 3
 
 
 def test_sessions_end_when_the_server_dies(tmp_path: Path, terminal: TerminalFactory) -> None:
-    """The server is killed right after a session's first frame; the session process must
-    end. It is left behind most of the time, not always: up to ORPHAN_ATTEMPTS tries."""
+    """The server is killed as soon as a session's first frame is on screen; the session
+    process must end. Found by this suite: about one time in two it stayed, ignoring SIGTERM
+    too (an orphan was seen spinning at 83 % of a CPU for 30 minutes); fixed in c777f24 by a
+    watchdog thread. ORPHAN_ATTEMPTS tries, each with a server of its own."""
     for attempt in range(ORPHAN_ATTEMPTS):
         server = start_server(tmp_path / f"server{attempt}")
         try:
@@ -663,16 +670,16 @@ def test_sessions_end_when_the_server_dies(tmp_path: Path, terminal: TerminalFac
             server.process.kill()
             server.process.wait(timeout=10)
             term.close()
-            deadline = time.monotonic() + 4
+            deadline = time.monotonic() + 3
             while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             if Path(f"/proc/{pid}").exists():
                 os.kill(pid, signal.SIGTERM)
                 time.sleep(2)
-                ignored = Path(f"/proc/{pid}").exists()
+                deaf = Path(f"/proc/{pid}").exists()
                 raise AssertionError(
-                    f"attempt {attempt + 1}: session process {pid} still running 4 s after the server "
-                    f"died{'; it ignored a SIGTERM too' if ignored else ''}"
+                    f"attempt {attempt + 1}: session process {pid} still running 3 s after its server "
+                    f"died{'; it ignored a SIGTERM too' if deaf else ''}"
                 )
         finally:
             server.kill_leftovers()
