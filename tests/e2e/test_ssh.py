@@ -682,6 +682,9 @@ def test_sessions_end_when_the_server_dies(tmp_path: Path, terminal: TerminalFac
                     f"died{'; it ignored a SIGTERM too' if deaf else ''}"
                 )
         finally:
+            if server.process.poll() is None:  # the test failed before killing it
+                server.process.kill()
+                server.process.wait(timeout=10)
             server.kill_leftovers()
 
 
