@@ -102,6 +102,11 @@ def demo_settings() -> Settings:
     return load_settings(data_dir=demo_dir, database_url=f"sqlite:///{demo_dir / 'demo.db'}")
 
 
+def settings_for(demo: bool) -> Settings:
+    """The configured settings, or the demo's (``--demo`` of the mail and journal commands)."""
+    return demo_settings() if demo else load_settings()
+
+
 def _demo(args: argparse.Namespace) -> int:
     from domain.demo import describe_demo, seed_demo
     from domain.services import build_services

@@ -11,7 +11,6 @@ from typing import TextIO
 
 from domain.replay import asciicast, purge, timeline
 from domain.services import build_services
-from domain.settings import load_settings
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
@@ -46,13 +45,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    if args.demo:
-        from tui.cli import demo_settings
+    from tui.cli import settings_for
 
-        settings = demo_settings()
-    else:
-        settings = load_settings()
-    services = build_services(settings)
+    services = build_services(settings_for(args.demo))
     try:
         if args.action == "purge":
             if args.older_than < 0:

@@ -15,7 +15,6 @@ from domain.delivery import Dispatcher, PermanentFailure, SmtpTransport, build_m
 from domain.models import OutboxEmail
 from domain.reminders import send_reminders
 from domain.services import Services, build_services
-from domain.settings import Settings, load_settings
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
@@ -51,18 +50,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
-def _settings(demo: bool) -> Settings:
-    if not demo:
-        return load_settings()
-    from tui.cli import demo_settings
-
-    return demo_settings()
-
-
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    services = build_services(_settings(args.demo))
+    from tui.cli import settings_for
+
+    services = build_services(settings_for(args.demo))
     try:
         if args.action == "deliver":
             return _deliver(services, args, out, err)
