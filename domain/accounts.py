@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from domain.models import Account, AccountBase, OutboxEmail, PasswordCredential
@@ -172,10 +173,18 @@ def replace_password(
 ) -> None:
     """Make ``password_hash`` current, keep ``history_depth`` old ones, queue the email.
 
-    All in the caller's transaction: the change and its email commit together or not at all.
+    All in the caller's transaction: the change and its email commit together or not at
+    all. The change is made only from ``expected_version``: one conditional UPDATE, whose
+    row count tells whether another change got there first (of two changes started from
+    one version, exactly one wins, on SQLite as on PostgreSQL, across processes).
     """
-    account = session.get(Account, account_id, with_for_update=True)
-    if account is None or account.credentials_version != expected_version:
+    bumped = session.exec(  # type: ignore[call-overload]
+        update(Account)
+        .where(col(Account.id) == account_id, col(Account.credentials_version) == expected_version)
+        .values(credentials_version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:
         raise StaleCredentials("the password was changed elsewhere; start again")
     rows = session.exec(
         select(PasswordCredential)
@@ -191,8 +200,6 @@ def replace_password(
     session.add(
         PasswordCredential(account_id=account_id, password_hash=password_hash, set_at=now, expires_on=expires_on)
     )
-    account.credentials_version += 1
-    session.add(account)
     session.add(email)
 
 

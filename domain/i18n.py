@@ -61,6 +61,19 @@ class Translator:
     def _(self, message: str) -> str:
         return self._translations.gettext(message)
 
+    def format(self, message: str, /, **params: object) -> str:
+        """Translate ``message`` and fill it in: instants become times of day (``14:05``),
+        days become dates as the sheets write them (``05 juin 2026``)."""
+        values = {name: self._value(value) for name, value in params.items()}
+        return self._(message).format(**values)
+
+    def _value(self, value: object) -> object:
+        if isinstance(value, dt.datetime):
+            return self.time(value)
+        if isinstance(value, dt.date):
+            return self.date(value)
+        return value
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import queue
 import secrets
 import threading
@@ -21,6 +22,8 @@ from sqlalchemy.engine import Engine
 
 from domain.models import JournalEvent, SessionRecord
 from domain.storage import UnitOfWork
+
+log = logging.getLogger("motdepasse.journal")
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
 
@@ -51,6 +54,8 @@ class JournalWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._queue: queue.Queue[_Write | None] = queue.Queue()
+        self.failures = 0
+        """Writes that failed since the start (each is logged)."""
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
 
@@ -75,8 +80,9 @@ class JournalWriter:
                 with UnitOfWork(self._engine) as uow:
                     item.apply(uow)
                     uow.commit()
-            except Exception:  # noqa: BLE001 - the journal must never take a session down
-                continue
+            except Exception as error:  # noqa: BLE001 - the journal must never take a session down
+                self.failures += 1
+                log.error("journal write failed (%s): %s", type(error).__name__, str(error).splitlines()[0][:300])
 
 
 class Journal:

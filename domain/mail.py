@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from domain.i18n import N_, Translator
-from domain.models import OutboxEmail
+from domain.models import Account, OutboxEmail
 from domain.text import printable
 
 SUBJECT_CHANGED = N_("Professional account - Password change")
@@ -33,6 +33,11 @@ class Recipient:
 
     def translator(self) -> Translator:
         return Translator("en" if self.language == "en" else "fr")
+
+    @classmethod
+    def of(cls, account: Account) -> Recipient:
+        assert account.id is not None
+        return cls(account.id, account.email, account.first_name, account.last_name, account.language)
 
 
 @dataclass(frozen=True)

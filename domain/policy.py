@@ -28,7 +28,7 @@ class Reason(enum.StrEnum):
     TOO_WEAK = "too_weak"
 
 
-_MESSAGES: dict[Reason, str] = {
+MESSAGES: dict[Reason, str] = {
     Reason.TOO_SHORT: N_("The password must be at least {min} characters long (it has {length})."),
     Reason.TOO_LONG: N_("The password must be at most {max} characters long (it has {length})."),
     Reason.CONTROL_CHARACTER: N_("The password contains a control character (line break, tab, escape…)."),
@@ -51,7 +51,7 @@ class Violation:
     params: dict[str, int] = field(default_factory=dict)
 
     def message(self, t: Translator) -> str:
-        return t._(_MESSAGES[self.reason]).format(**self.params)
+        return t._(MESSAGES[self.reason]).format(**self.params)
 
 
 @dataclass(frozen=True, slots=True)

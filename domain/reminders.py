@@ -10,8 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from domain.accounts import active_with_current_password
-from domain.flows.common import recipient_of
-from domain.mail import expiry_reminder_email
+from domain.mail import Recipient, expiry_reminder_email
 from domain.models import ReminderSent
 from domain.services import Services
 
@@ -54,7 +53,7 @@ def send_reminders(services: Services) -> list[Reminder]:
             if already is not None:
                 continue
             email = expiry_reminder_email(
-                recipient=recipient_of(account),
+                recipient=Recipient.of(account),
                 expires_on=credential.expires_on,
                 days_left=expiry.days_left,
                 now=now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -73,8 +74,9 @@ class Services:
         """The domain of Message-IDs: the sender's."""
         return self.settings.mail_from.rpartition("@")[2] or "motdepasse.invalid"
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+    def uow(self, *, locks: Sequence[str] = ()) -> UnitOfWork:
+        """A unit of work; with ``locks``, serialised with every other naming one of them."""
+        return UnitOfWork(self.engine, locks=locks)
 
     def open_session(
         self,
@@ -139,7 +141,7 @@ def build_services(
         url = settings.resolved_database_url()
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(url)
+        engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds)
     create_schema(engine)
     return Services(
         settings=settings,

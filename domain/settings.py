@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL. Default: a SQLite file ``motdepasse.db`` in ``data_dir``."""
 
+    database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """SQLite: how long a step waits for the database's write lock before it is told the
+    service is briefly unavailable."""
+
     lang: Language = "fr"
     """Default language of the interface and of emails: ``fr`` (reference) or ``en``."""
 

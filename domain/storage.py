@@ -1,53 +1,105 @@
-"""Engine factory and unit of work. Nothing is built at import."""
+"""Engine factory and unit of work. Nothing is built at import.
+
+A use case that checks a limit and records its outcome runs in one **serialised** unit of
+work (``UnitOfWork(engine, locks=…)``): on SQLite the transaction starts with ``BEGIN
+IMMEDIATE`` (the database's write lock is taken before the first read, so two such units
+never interleave, across threads and processes); on PostgreSQL it takes a transaction-level
+advisory lock per key (``pg_advisory_xact_lock``), so only units about the same email or
+account wait for each other. Both are released at commit or rollback.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from domain import models  # noqa: F401  (registers the tables)
 
+_IMMEDIATE = "motdepasse_immediate"
 
-def make_engine(url: str) -> Engine:
-    """Build an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+
+def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
+    """Build an engine. SQLite gets WAL, foreign keys, a busy timeout and transactions
+    begun by us (so that a serialised unit of work can begin with ``BEGIN IMMEDIATE``).
+
+    ``hide_parameters``: a database error never carries the values of its statement (a
+    hash, an email) into a log or an exception message.
+    """
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
             poolclass=StaticPool if memory else None,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own implicit BEGIN is turned off; _begin below emits it (the
+            # SQLAlchemy recipe for SQLite transactions).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
+            if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            immediate = connection.get_execution_options().get(_IMMEDIATE)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-class UnitOfWork:
-    """One database session per use case; rolls back unless ``commit()`` was called."""
+def advisory_key(name: str) -> int:
+    """A lock name as the signed 64-bit integer PostgreSQL's advisory locks take."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
-    def __init__(self, engine: Engine) -> None:
+
+class UnitOfWork:
+    """One database session per use case; rolls back unless ``commit()`` was called.
+
+    With ``locks`` (names such as ``answer:<digest>``), the unit is serialised with every
+    other unit that names one of them (see the module's docstring).
+    """
+
+    def __init__(self, engine: Engine, *, locks: Sequence[str] = ()) -> None:
         self._engine = engine
+        self._locks = tuple(sorted(set(locks)))
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
+        if self._locks:
+            try:
+                self._serialise()
+            except BaseException:
+                self.session.close()
+                raise
         return self
+
+    def _serialise(self) -> None:
+        dialect = self._engine.dialect.name
+        if dialect == "sqlite":
+            self.session.connection(execution_options={_IMMEDIATE: True})
+        elif dialect == "postgresql":
+            for name in self._locks:  # sorted: two units never wait for each other in a cycle
+                self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise RuntimeError(f"no serialised transactions on {dialect}")
 
     def __exit__(
         self,

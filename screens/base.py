@@ -1,9 +1,13 @@
-"""What every screen shares: the session bar, the test-mode banner, the error area, and
-the navigation messages the app acts on ("attributes down, messages up")."""
+"""What every step screen shares: the session bar, the test-mode banner, the messages, the
+"being checked" status, and the way a screen talks to the session core ("attributes down,
+messages up"): the app gives it a :class:`~domain.session.views.View`, it sends
+:class:`IntentWanted` up. A screen renders views; it never decides where to go and never
+writes to the journal.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -11,90 +15,137 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, Input, Static
 
-from domain.accounts import AccountCard
-from domain.expiry import ExpiryStatus
-from domain.services import UserSession
-
-
-class Navigate(Message):
-    """Base of the navigation requests a screen sends up to the app."""
-
-
-@dataclass
-class ForgotRequested(Navigate):
-    """« Mot de passe oublié » was chosen on the login screen."""
-
-    email: str = ""
+from domain.demo import DemoAccount
+from domain.i18n import Translator
+from domain.session.intents import Back, Intent
+from domain.session.states import Step
+from domain.session.views import Note, PasswordRules, Severity, View
+from domain.strength import StrengthLevel
+from screens.widgets.captcha_view import CaptchaView
 
 
 @dataclass
-class FlowAdvanced(Navigate):
-    """The flow moved on a step: the app shows the screen of its new step."""
+class IntentWanted(Message):
+    """A screen asks the app to send ``intent`` to the session core."""
+
+    intent: Intent
+    check_revision: bool = True
+    """False for a choice that stands whatever the view (a ticked box)."""
 
 
-@dataclass
-class FlowBack(Navigate):
-    """« Étape précédente »: the app goes back to the previous screen, as it was left."""
+@dataclass(frozen=True)
+class Frontend:
+    """What the app gives every screen besides the view."""
+
+    t: Translator
+    estimate: Callable[[str], StrengthLevel | None]
+    """The strength meter's estimate (blocking: the meter runs it in a thread)."""
+    demo_accounts: tuple[DemoAccount, ...] = ()
 
 
-@dataclass
-class ShowFallback(Navigate):
-    """« Je ne peux pas mener à bien cette procédure »: the information screen."""
+class StepScreenMixin:
+    """The parts of a step screen that do not depend on it being modal or not."""
+
+    step: ClassVar[Step]
+    view: View
+    frontend: Frontend
+    depth: int = 0
+    """The index of this step in the core's trail (set by the app)."""
+
+    def setup(self, view: View, frontend: Frontend) -> None:
+        self.view = view
+        self.frontend = frontend
+        self.t = frontend.t
+        self._ = frontend.t._
+        self._captcha_serial: int | None = None
+
+    def send(self, intent: Intent, *, check_revision: bool = True) -> None:
+        assert isinstance(self, Screen)
+        self.post_message(IntentWanted(intent, check_revision))
+
+    def action_back(self) -> None:
+        """Escape: one step back, when this step has a way back."""
+        if self.view.can(Back.name):
+            self.send(Back())
+
+    # Rendering a view
+
+    def apply(self, view: View) -> None:
+        """Show ``view`` (a new one for this step): fields to reset, CAPTCHA, messages,
+        focus, and what the step shows of its own (:meth:`show_detail`)."""
+        assert isinstance(self, Screen)
+        self.view = view
+        for name, value in view.resets:
+            for widget in self.query(f"#{name}"):
+                if isinstance(widget, Input):
+                    widget.value = value
+                elif isinstance(widget, Checkbox):
+                    widget.value = value == "1"
+        if view.captcha is not None:
+            self.show_captcha(view)
+        self.show_detail(view)
+        self.show_notes(view.notes)
+        self.focus_field(view.focus)
+
+    def show_detail(self, view: View) -> None:
+        """What the step shows besides fields and messages (override)."""
+
+    def show_captcha(self, view: View) -> None:
+        assert isinstance(self, Screen) and view.captcha is not None
+        for picture in self.query(CaptchaView):
+            picture.show(view.captcha, self.t)
+            if view.captcha.serial != self._captcha_serial:
+                self._captcha_serial = view.captcha.serial
+                for field in self.query("#captcha").results(Input):
+                    field.value = ""
+
+    def show_notes(self, notes: Sequence[Note]) -> None:
+        """The view's messages (a dialog has none to show)."""
+
+    def focus_field(self, name: str | None) -> None:
+        assert isinstance(self, Screen)
+        if name is None:
+            return
+        for widget in self.query(f"#{name}"):
+            if widget.focusable and widget.display:
+                widget.focus()
+                return
+
+    # Forms
+
+    def enter_pressed(self) -> bool:
+        """Enter in a text field of this screen (called by the field itself, so the keys
+        typed before Enter are in, and the focus moves before the keys typed after it are
+        taken: a password typed ahead never lands in the field that had the focus). False
+        lets the field post Input.Submitted as usual."""
+        return False
+
+    def password_rules(self, rules: PasswordRules | None) -> str:
+        """The rules of a new password, as the policy sets them, in words."""
+        _ = self._
+        if rules is None:
+            return ""
+        text = _(
+            "At least {min} characters, different from your previous password. "
+            "Level Weak is refused; Medium and Strong are accepted."
+        ).format(min=rules.min_length)
+        if rules.letters_and_digits_only:
+            text += " " + _("Letters and digits only: no spaces, no accented letters.")
+        return text
 
 
-@dataclass
-class SignedIn(Navigate):
-    card: AccountCard
-    expiry: ExpiryStatus | None = None
+class Chrome(Screen[None]):
+    """The layout every full screen shares: title and session reference, test-mode
+    banner, a scrolling body, the messages, a "being checked" status, the keys in words."""
 
-
-@dataclass
-class ExpiredLogin(Navigate):
-    """A right but expired password: « Mot de passe expiré » starts."""
-
-    email: str = ""
-
-
-@dataclass
-class Go(Navigate):
-    """Open a screen of the account space: ``services``, ``coordinates`` or ``change``."""
-
-    destination: str
-
-
-@dataclass
-class SignedOut(Navigate):
-    """The session was signed out (password changed elsewhere): back to login, with why."""
-
-    message: str = ""
-
-
-@dataclass
-class BackToLogin(Navigate):
-    """Back to « Connexion » (after the summary, or on « Déconnexion »)."""
-
-
-@dataclass
-class FrameWanted(Message):
-    """Ask the app to record the screen as the user sees it now (journal, replay)."""
-
-    reason: str = "screen"
-
-
-class BaseScreen(Screen[None]):
-    """A screen of the procedure: title, session reference, body, errors, footer."""
-
-    screen_name: ClassVar[str] = "screen"
-    """Stable name of the screen in the journal."""
-
-    def __init__(self, session: UserSession) -> None:
-        super().__init__()
-        self.session = session
-        self.t = session.t
-        self._ = session.t._
+    t: Translator
+    session_reference: str = ""
+    """The reference of the session this screen belongs to (shown top right)."""
+    test_mode: bool = False
+    demo: bool = False
 
     def title_text(self) -> str:
         """The title at the top left; every screen names itself."""
@@ -102,21 +153,21 @@ class BaseScreen(Screen[None]):
 
     def key_hints(self) -> str:
         """The keys of this screen, in words, on the last line (translated)."""
-        return self._("Tab: next field · Enter: confirm · Esc: previous step")
+        return self.t._("Tab: next field · Enter: confirm · Esc: previous step")
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
     def compose(self) -> ComposeResult:
-        _ = self._
+        _ = self.t._
         with Horizontal(classes="title-bar"):
             yield Static(Text(self.title_text()), markup=False, classes="title")
             yield Static(
-                Text(_("Session ref. {ref}").format(ref=self.session.reference)),
+                Text(_("Session ref. {ref}").format(ref=self.session_reference)),
                 markup=False,
                 classes="session-ref",
             )
-        if not self.session.captcha.enabled:
+        if self.test_mode:
             yield Static(
                 Text(
                     _(
@@ -130,42 +181,38 @@ class BaseScreen(Screen[None]):
         with VerticalScroll(classes="body", can_focus=False):
             yield from self.compose_body()
             yield Static("", markup=False, classes="errors", id="errors")
+        status = Static(Text(_("Checking…")), markup=False, id="status", classes="status")
+        status.display = False
+        yield status
         hints = self.key_hints()
-        if getattr(self.app, "demo_accounts", None):
-            hints += " · " + self._("F2: demo accounts · F3: demo mailbox")
+        if self.demo:
+            hints += " · " + _("F2: demo accounts · F3: demo mailbox")
         yield Static(Text(hints), markup=False, classes="key-hints")
 
-    def on_screen_resume(self) -> None:
-        # Textual calls this handler of every class in the screen's MRO: subclasses add
-        # their own on_screen_resume/on_mount and never call super() for these.
-        self.session.journal.record("screen", self.screen_name)
-        self.call_after_refresh(self.post_message, FrameWanted("screen"))
-
-    def show_errors(self, messages: Iterable[str]) -> None:
-        """Show messages as plain text (never markup), each marked « Erreur : »."""
-        lines = list(messages)
+    def show_messages(self, messages: Sequence[tuple[str, bool]]) -> None:
+        """Messages as plain text (never markup); errors (the flag) marked « Erreur : »."""
         errors = self.query_one("#errors", Static)
-        if not lines:
+        if not messages:
             errors.update("")
             errors.remove_class("-shown")
             return
         text = Text()
-        for index, line in enumerate(lines):
+        for index, (message, is_error) in enumerate(messages):
             if index:
                 text.append("\n")
-            text.append(self._("Error: "), style="bold")
-            text.append(line)
+            if is_error:
+                text.append(self.t._("Error: "), style="bold")
+            text.append(message)
         errors.update(text)
         errors.add_class("-shown")
         errors.scroll_visible()
-        self.call_after_refresh(self.post_message, FrameWanted("outcome"))
 
-    def enter_pressed(self) -> bool:
-        """Enter in a text field of this screen (called by the field itself, so the keys
-        typed before Enter are in, and the focus moves before the keys typed after it are
-        taken: a password typed ahead never lands in the field that had the focus). False
-        lets the field post Input.Submitted as usual."""
-        return False
+    def set_busy(self, busy: bool) -> None:
+        """While something is being checked: the submit buttons are off, a status says so."""
+        for button in self.query("Button.submit"):
+            button.disabled = busy
+        for status in self.query("#status"):
+            status.display = busy
 
     def next_empty_or_submit(self, inputs: list[Input]) -> bool:
         """Enter moves to the next empty field (at once); True when every field is filled."""
@@ -175,18 +222,38 @@ class BaseScreen(Screen[None]):
                 return False
         return True
 
-    def password_rules(self) -> str:
-        """The rules of a new password, as the policy sets them, in words."""
-        _ = self._
-        policy = self.session.services.policy
-        rules = _(
-            "At least {min} characters, different from your previous password. "
-            "Level Weak is refused; Medium and Strong are accepted."
-        ).format(min=policy.min_length)
-        if policy.strict_charset:
-            rules += " " + _("Letters and digits only: no spaces, no accented letters.")
-        return rules
+
+class StepScreen(StepScreenMixin, Chrome):
+    """A full screen of the procedure."""
+
+    def __init__(self, view: View, frontend: Frontend) -> None:
+        super().__init__()
+        self.setup(view, frontend)
+        self.session_reference = view.reference
+        self.test_mode = view.test_mode
+        self.demo = bool(frontend.demo_accounts)
+
+    def title_text(self) -> str:
+        return self._(self.view.title)
+
+    def show_notes(self, notes: Sequence[Note]) -> None:
+        self.show_messages([(note.render(self.t), note.severity is Severity.ERROR) for note in notes])
+
+    def on_mount(self) -> None:
+        # Textual calls this handler of every class in the screen's MRO: subclasses add
+        # their own on_mount and never call super() for it.
+        self.apply(self.view)
+
+
+class StepDialog(StepScreenMixin, ModalScreen[None]):
+    """A step shown as a dialog over the screen below (the advice, the expiry alert)."""
+
+    def __init__(self, view: View, frontend: Frontend) -> None:
+        super().__init__()
+        self.setup(view, frontend)
 
     def set_busy(self, busy: bool) -> None:
-        for button in self.query("Button.submit"):
-            button.disabled = busy
+        """A dialog has nothing to disable."""
+
+    def on_mount(self) -> None:
+        self.apply(self.view)

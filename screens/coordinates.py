@@ -7,28 +7,24 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from domain.accounts import AccountCard
-from domain.services import UserSession
+from domain.session.intents import Back
+from domain.session.states import Step
+from domain.session.views import AccountDetail
 from domain.text import printable
 from screens.signed_in import SignedInScreen
 
 
 class CoordinatesScreen(SignedInScreen):
-    screen_name = "coordinates"
-
-    def __init__(self, session: UserSession, card: AccountCard) -> None:
-        super().__init__(session)
-        self.card = card
-
-    def title_text(self) -> str:
-        return self._("Your contact details")
+    step = Step.COORDINATES
 
     def key_hints(self) -> str:
         return self._("Esc or Enter: back")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
-        card = self.card
+        detail = self.view.detail
+        assert isinstance(detail, AccountDetail)
+        card = detail.card
         text = Text()
         for label, value in (
             (_("Last name"), card.last_name),
@@ -51,4 +47,4 @@ class CoordinatesScreen(SignedInScreen):
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
-        self.action_back()
+        self.send(Back())

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from domain.delivery import recent_emails
-from domain.services import UserSession
-from screens.base import FrameWanted
+from domain.i18n import Translator
+from domain.services import Services
 
 
 class DemoMailboxScreen(ModalScreen[None]):
@@ -25,12 +25,13 @@ class DemoMailboxScreen(ModalScreen[None]):
         Binding("f3", "close", show=False),
     ]
 
-    def __init__(self, session: UserSession) -> None:
+    def __init__(self, services: Services, t: Translator) -> None:
         super().__init__()
-        self.session = session
+        self._services = services
+        self._t = t
 
     def compose(self) -> ComposeResult:
-        _ = self.session.t._
+        _ = self._t._
         with Vertical(classes="dialog"):
             yield Static(Text(_("Demo mailbox: the emails the demo sent, newest first"), style="bold"))
             with VerticalScroll(id="mails"):
@@ -38,14 +39,12 @@ class DemoMailboxScreen(ModalScreen[None]):
             yield Button(_("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.post_message, FrameWanted("screen"))
-        self.session.journal.record("screen", "demo_mailbox")
         self.query_one("#close", Button).focus()
         self.run_worker(self._load(), exclusive=True)
 
     async def _load(self) -> None:
-        _ = self.session.t._
-        emails = await asyncio.to_thread(recent_emails, self.session.services)
+        _ = self._t._
+        emails = await asyncio.to_thread(recent_emails, self._services)
         text = Text()
         if not emails:
             text.append(_("No email yet: change a password, then come back here."))

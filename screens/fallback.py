@@ -10,24 +10,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 
-from screens.base import BaseScreen, FlowBack
+from domain.session.intents import Back
+from domain.session.states import Step
+from domain.session.views import FallbackDetail
+from screens.base import StepScreen
 
 
-class FallbackScreen(BaseScreen):
-    screen_name = "fallback"
+class FallbackScreen(StepScreen):
+    step = Step.FALLBACK
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
-
-    def title_text(self) -> str:
-        return self._("If you cannot complete the procedure")
 
     def key_hints(self) -> str:
         return self._("Esc or Enter: back")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
-        settings = self.session.services.settings
-        english = self.t.lang == "en"
+        detail = self.view.detail
+        assert isinstance(detail, FallbackDetail)
+        lang = self.t.lang
         text = Text()
         text.append(
             _(
@@ -52,12 +53,11 @@ class FallbackScreen(BaseScreen):
         text.append("\n")
         text.append(
             _("By phone: {phone} (free service + price of a call), {hours}.").format(
-                phone=settings.support_phone,
-                hours=settings.support_hours_en if english else settings.support_hours_fr,
+                phone=detail.support.phone, hours=detail.support.hours[lang]
             )
         )
         text.append("\n")
-        text.append(_("Online: {form}.").format(form=settings.support_form_en if english else settings.support_form_fr))
+        text.append(_("Online: {form}.").format(form=detail.support.form[lang]))
         text.append("\n")
         text.append(
             _(
@@ -67,7 +67,7 @@ class FallbackScreen(BaseScreen):
         )
         text.append("\n")
         text.append(
-            _("Give support the session reference shown at the top right: {ref}.").format(ref=self.session.reference)
+            _("Give support the session reference shown at the top right: {ref}.").format(ref=self.view.reference)
         )
         yield Static(text, markup=False, classes="info")
         yield Button(_("Back"), id="back", variant="primary", compact=True)
@@ -76,5 +76,5 @@ class FallbackScreen(BaseScreen):
         self.query_one("#back", Button).focus()
 
     @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        self.post_message(FlowBack())
+    def _back(self) -> None:
+        self.send(Back())

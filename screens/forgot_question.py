@@ -8,29 +8,28 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
-from domain.flows.forgot import ForgotPasswordFlow
+from domain.session.intents import Back, OpenFallback, SubmitAnswer
+from domain.session.states import Step
+from domain.session.views import QuestionDetail
 from domain.text import printable
-from screens.base import ShowFallback
 from screens.flow_step import FlowStepScreen
-from tui.widgets.safe_input import SafeInput
+from screens.widgets.safe_input import SafeInput
 
 
 class ForgotQuestionScreen(FlowStepScreen):
-    screen_name = "forgot_question"
-
-    def __init__(self, flow: ForgotPasswordFlow) -> None:
-        super().__init__(flow)
-        self.forgot = flow
+    step = Step.FORGOT_QUESTION
 
     def compose_body(self) -> ComposeResult:
         _ = self._
+        detail = self.view.detail
+        assert isinstance(detail, QuestionDetail)
         yield from self.compose_step()
         facts = Text()
         facts.append(_("Login email address: "), style="bold")
-        facts.append(printable(self.flow.email))
+        facts.append(printable(detail.email))
         facts.append("\n")
         facts.append(_("Security question: "), style="bold")
-        facts.append(printable(self.forgot.question))
+        facts.append(printable(detail.question))
         yield Static(facts, markup=False, classes="facts")
         yield Label(_("Your answer to the security question"), classes="field-label")
         yield SafeInput(id="answer", password=True, max_length=200, compact=True)
@@ -40,31 +39,18 @@ class ForgotQuestionScreen(FlowStepScreen):
         with Horizontal(classes="buttons"):
             yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#answer", Input).focus()
-
     def enter_pressed(self) -> bool:
         self._continue()
         return True
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
-        answer = self.query_one("#answer", Input).value
-        self.session.journal.record("action", "submit", step="question", answer_length=len(answer))
-        self.run_worker(self._submit(answer), exclusive=True, group="submit")
-
-    async def _submit(self, answer: str) -> None:
-        outcome = await self.run_step(lambda: self.forgot.submit_answer(answer))
-        if not outcome.ok:
-            field = self.query_one("#answer", Input)
-            field.value = ""
-            field.focus()
+        self.send(SubmitAnswer(self.query_one("#answer", Input).value))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
-        self.action_back()
+        self.send(Back())
 
     @on(Button.Pressed, "#fallback")
     def _fallback(self) -> None:
-        self.session.journal.record("action", "fallback_info")
-        self.post_message(ShowFallback())
+        self.send(OpenFallback())

@@ -4,40 +4,24 @@ coordonnées », « Déconnexion »."""
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from domain.accounts import AccountCard
-from domain.credentials import sign_out, signed_in_card
-from domain.expiry import ExpiryStatus
-from domain.services import UserSession
+from domain.session.intents import OpenChange, OpenCoordinates, OpenServices, SignOut
+from domain.session.states import Step
+from domain.session.views import AccountDetail, View
 from domain.text import printable
-from screens.base import BackToLogin, Go, SignedOut
 from screens.signed_in import SignedInScreen
 
 
 class HomeScreen(SignedInScreen):
-    screen_name = "home"
-
-    def __init__(self, session: UserSession, card: AccountCard) -> None:
-        super().__init__(session)
-        self.card = card
-
-    def title_text(self) -> str:
-        return self._("My professional account")
+    step = Step.HOME
 
     def key_hints(self) -> str:
         return self._("Tab: next · Enter: choose · Ctrl+Q: quit")
-
-    def _expiry(self) -> ExpiryStatus | None:
-        if self.card.password_expires_on is None:
-            return None
-        return self.session.services.expiry(self.card.password_expires_on)
 
     def compose_body(self) -> ComposeResult:
         _ = self._
@@ -52,14 +36,15 @@ class HomeScreen(SignedInScreen):
             yield Button(_("Log out"), id="logout", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.show_card(self.card)
+        self.show_detail(self.view)
         notice = self.query_one("#expiry-notice")
         (self.query_one("#change-password") if notice.display else self.query_one("#services")).focus()
 
-    def show_card(self, card: AccountCard) -> None:
+    def show_detail(self, view: View) -> None:
         _ = self._
-        self.card = card
-        expiry = self._expiry()
+        detail = view.detail
+        assert isinstance(detail, AccountDetail)
+        card, expiry = detail.card, detail.expiry
         notice = self.query_one("#expiry-notice")
         notice.display = bool(expiry and expiry.expiring_soon)
         self.query_one("#expiry-text", Static).update("")
@@ -84,37 +69,21 @@ class HomeScreen(SignedInScreen):
         welcome.append(_("Subscriber number: {number}").format(number=card.subscriber_number))
         self.query_one("#welcome", Static).update(welcome)
 
-    def on_screen_resume(self) -> None:
-        """Back from a change: show the account as it is now (or sign out)."""
-        self.run_worker(self._reload(), exclusive=True, group="reload")
-
-    async def _reload(self) -> None:
-        card, ended = await asyncio.to_thread(signed_in_card, self.session)
-        if card is None:
-            self.post_message(SignedOut(ended or ""))
-        else:
-            self.show_card(card)
-
     def action_back(self) -> None:
         """Escape does not sign out: « Déconnexion » does."""
 
     @on(Button.Pressed, "#change-password")
     def _change(self) -> None:
-        self.session.journal.record("action", "open", target="change", via="home_notice")
-        self.post_message(Go("change"))
+        self.send(OpenChange())
 
     @on(Button.Pressed, "#services")
     def _services(self) -> None:
-        self.session.journal.record("action", "open", target="services")
-        self.post_message(Go("services"))
+        self.send(OpenServices())
 
     @on(Button.Pressed, "#coordinates")
     def _coordinates(self) -> None:
-        self.session.journal.record("action", "open", target="coordinates")
-        self.post_message(Go("coordinates"))
+        self.send(OpenCoordinates())
 
     @on(Button.Pressed, "#logout")
     def _logout(self) -> None:
-        self.session.journal.record("action", "logout")
-        sign_out(self.session)
-        self.post_message(BackToLogin())
+        self.send(SignOut())

@@ -9,22 +9,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from domain.services import UserSession
-from screens.base import FrameWanted
+from domain.session.intents import Back
+from domain.session.states import Step
+from screens.base import StepDialog
 
 
-class RecommendationsScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
+class RecommendationsScreen(StepDialog):
+    step = Step.ADVICE
 
-    def __init__(self, session: UserSession) -> None:
-        super().__init__()
-        self.session = session
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
 
     def compose(self) -> ComposeResult:
-        _ = self.session.t._
+        _ = self._
         text = Text()
         text.append(_("Advice against identity theft"), style="bold")
         text.append("\n\n")
@@ -50,10 +48,8 @@ class RecommendationsScreen(ModalScreen[None]):
             yield Button(_("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.post_message, FrameWanted("screen"))
-        self.session.journal.record("screen", "recommendations")
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss()
+    def _close(self) -> None:
+        self.send(Back())

@@ -7,15 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from screens.base import Go
+from domain.session.intents import Back, OpenChange, OpenCoordinates
+from domain.session.states import Step
 from screens.signed_in import SignedInScreen
 
 
 class ServicesScreen(SignedInScreen):
-    screen_name = "services"
-
-    def title_text(self) -> str:
-        return self._("Manage the services")
+    step = Step.SERVICES
 
     def key_hints(self) -> str:
         return self._("Tab: next · Enter: choose · Esc: back")
@@ -32,14 +30,12 @@ class ServicesScreen(SignedInScreen):
 
     @on(Button.Pressed, "#change")
     def _change(self) -> None:
-        self.session.journal.record("action", "open", target="change", via="services")
-        self.post_message(Go("change"))
+        self.send(OpenChange())
 
     @on(Button.Pressed, "#coordinates")
     def _coordinates(self) -> None:
-        self.session.journal.record("action", "open", target="coordinates")
-        self.post_message(Go("coordinates"))
+        self.send(OpenCoordinates())
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
-        self.action_back()
+        self.send(Back())

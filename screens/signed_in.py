@@ -1,36 +1,15 @@
-"""The screens of the account space: they sign out as soon as the password changed in
-another session (checked against the database, so it holds across server processes)."""
+"""The screens of the account space. Whether the sign-in still stands (password changed
+in another session, expired, account deactivated) is the session core's business: the
+app's timer sends it a Tick, and every intent is checked too."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from domain.credentials import session_end_message
-from screens.base import BaseScreen, SignedOut
-
-CHECK_EVERY_SECONDS = 5.0
+from screens.base import StepScreen
 
 
-class SignedInScreen(BaseScreen):
+class SignedInScreen(StepScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
-
-    def on_mount(self) -> None:
-        self.set_interval(CHECK_EVERY_SECONDS, self.check_signed_in)
-
-    def on_screen_resume(self) -> None:
-        self.check_signed_in()
-
-    def check_signed_in(self) -> None:
-        if self.is_current:
-            self.run_worker(self._check(), exclusive=True, group="signed-in")
-
-    async def _check(self) -> None:
-        ended = await asyncio.to_thread(session_end_message, self.session)
-        if ended is not None:
-            self.post_message(SignedOut(ended))
-
-    def action_back(self) -> None:
-        self.dismiss()

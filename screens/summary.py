@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -11,37 +10,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 
-from screens.base import BackToLogin
-from screens.flow_step import FlowStepScreen, ProcedureFlow
-
-
-class FinishedFlow(ProcedureFlow, Protocol):
-    @property
-    def valid_until(self) -> date | None: ...
+from domain.session.intents import Proceed
+from domain.session.states import Step
+from domain.session.views import SummaryDetail
+from screens.flow_step import FlowStepScreen
 
 
 class SummaryScreen(FlowStepScreen):
-    screen_name = "summary"
+    step = Step.FORGOT_SUMMARY
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "services", show=False),
     ]
-
-    def __init__(self, flow: FinishedFlow) -> None:
-        super().__init__(flow)
-        assert flow.valid_until is not None
-        self.valid_until = flow.valid_until
 
     def key_hints(self) -> str:
         return self._("Enter: go to your online services")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
+        detail = self.view.detail
+        assert isinstance(detail, SummaryDetail)
         yield from self.compose_step()
         text = Text()
         text.append(_("Your password has been changed."), style="bold")
         text.append("\n\n")
-        text.append(_("Your new password is valid until {date}.").format(date=self.t.date(self.valid_until)))
+        text.append(_("Your new password is valid until {date}.").format(date=self.t.date(detail.valid_until)))
         text.append("\n")
         text.append(_("A confirmation email is on its way to your login email address."))
         text.append("\n\n")
@@ -54,5 +47,8 @@ class SummaryScreen(FlowStepScreen):
 
     @on(Button.Pressed, "#services")
     def action_services(self) -> None:
-        self.session.journal.record("action", "go_to_services")
-        self.post_message(BackToLogin())
+        self.send(Proceed())
+
+
+class ExpiredSummaryScreen(SummaryScreen):
+    step = Step.EXPIRED_SUMMARY

@@ -18,12 +18,30 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from domain import support
+from domain.i18n import Translator
 from domain.replay import Event, Frame, asciicast
-from domain.services import UserSession
+from domain.services import Services
 from domain.support import StaffIdentity, SupportCard
 from domain.text import printable
-from screens.base import BaseScreen
-from tui.widgets.safe_input import SafeInput
+from screens.base import Chrome
+from screens.widgets.safe_input import SafeInput
+
+
+@dataclass(frozen=True)
+class Console:
+    """What the console's screens need of their session."""
+
+    services: Services
+    t: Translator
+    reference: str
+    client_address: str | None = None
+
+
+@dataclass
+class ConsoleScreenShown(Message):
+    """A console screen is shown: the app journals it (screens never write the journal)."""
+
+    name: str
 
 
 @dataclass
@@ -41,12 +59,26 @@ class OpenSession(Message):
     reference: str
 
 
-class SupportScreen(BaseScreen):
+class SupportScreen(Chrome):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
 
-    def __init__(self, session: UserSession, staff: StaffIdentity | None = None) -> None:
-        super().__init__(session)
+    screen_name: ClassVar[str] = "support"
+    """Stable name of the screen in the journal."""
+
+    def __init__(self, console: Console, staff: StaffIdentity | None = None) -> None:
+        super().__init__()
+        self.console = console
+        self.t = console.t
+        self._ = console.t._
+        self.session_reference = console.reference
         self.staff = staff
+
+    def on_screen_resume(self) -> None:
+        # Textual calls this handler of every class in the MRO (subclasses never super()).
+        self.post_message(ConsoleScreenShown(self.screen_name))
+
+    def show_errors(self, messages: list[str]) -> None:
+        self.show_messages([(message, True) for message in messages])
 
     def title_text(self) -> str:
         return self._("Support console")
@@ -89,10 +121,10 @@ class SupportSignInScreen(SupportScreen):
         try:
             identity = await asyncio.to_thread(
                 support.sign_in_staff,
-                self.session.services,
+                self.console.services,
                 username.strip(),
                 password,
-                self.session.client_address,
+                self.console.client_address,
             )
         finally:
             self.set_busy(False)
@@ -128,7 +160,7 @@ class SupportSearchScreen(SupportScreen):
 
     async def _find(self, query: str) -> None:
         assert self.staff is not None
-        cards = await asyncio.to_thread(support.search, self.session.services, self.staff, query)
+        cards = await asyncio.to_thread(support.search, self.console.services, self.staff, query)
         results = self.query_one("#results", OptionList)
         results.clear_options()
         for card in cards:
@@ -154,8 +186,8 @@ class SupportSearchScreen(SupportScreen):
 class SupportAccountScreen(SupportScreen):
     screen_name = "support_account"
 
-    def __init__(self, session: UserSession, staff: StaffIdentity, view: SupportCard) -> None:
-        super().__init__(session, staff)
+    def __init__(self, console: Console, staff: StaffIdentity, view: SupportCard) -> None:
+        super().__init__(console, staff)
         self.view = view
 
     def key_hints(self) -> str:
@@ -195,7 +227,7 @@ class SupportAccountScreen(SupportScreen):
         rows.append(
             (
                 _("Forgot-password lock"),
-                t.time(locked.astimezone(self.session.services.tz)) if locked else _("none"),
+                t.time(locked.astimezone(self.console.services.tz)) if locked else _("none"),
             )
         )
         rows.append((_("Login delay"), f"{int(view.login_wait.total_seconds())} s"))
@@ -228,14 +260,14 @@ class SupportAccountScreen(SupportScreen):
 
     @on(Button.Pressed, "#lift")
     def _lift(self) -> None:
-        self.run_worker(self._act(lambda: support.lift_locks(self.session.services, self._staff(), self.view.card.id)))
+        self.run_worker(self._act(lambda: support.lift_locks(self.console.services, self._staff(), self.view.card.id)))
 
     @on(Button.Pressed, "#toggle")
     def _toggle(self) -> None:
         status = "active" if self.view.card.status == "deactivated" else "deactivated"
         self.run_worker(
             self._act(
-                lambda: support.set_account_status(self.session.services, self._staff(), self.view.card.id, status)
+                lambda: support.set_account_status(self.console.services, self._staff(), self.view.card.id, status)
             )
         )
 
@@ -246,7 +278,7 @@ class SupportAccountScreen(SupportScreen):
     async def _act(self, action: object) -> None:
         assert callable(action)
         await asyncio.to_thread(action)
-        view = await asyncio.to_thread(support.view_account, self.session.services, self._staff(), self.view.card.id)
+        view = await asyncio.to_thread(support.view_account, self.console.services, self._staff(), self.view.card.id)
         self.show_view(view)
 
     @on(Button.Pressed, "#back")
@@ -270,14 +302,14 @@ class SupportSessionScreen(SupportScreen):
 
     def __init__(
         self,
-        session: UserSession,
+        console: Console,
         staff: StaffIdentity,
         reference: str,
         events: list[Event],
         frames: list[Frame],
         export_dir: Path,
     ) -> None:
-        super().__init__(session, staff)
+        super().__init__(console, staff)
         self.reference = reference
         self.events = events
         self.frames = frames
@@ -351,7 +383,7 @@ class SupportSessionScreen(SupportScreen):
         self.export_dir.mkdir(parents=True, exist_ok=True)
         path = self.export_dir / f"{self.reference}.cast"
         path.write_text(asciicast(self.reference, self.frames), encoding="utf-8")
-        support.audit(self.session.services, self._staff(), "export_session", session_reference=self.reference)
+        support.audit(self.console.services, self._staff(), "export_session", session_reference=self.reference)
         self.notify(self._("Written: {path}").format(path=path))
 
     def _staff(self) -> StaffIdentity:

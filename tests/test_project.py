@@ -36,7 +36,7 @@ def test_no_stale_translations() -> None:
 
 def test_domain_imports_no_ui_library() -> None:
     code = (
-        "import sys, domain.services, domain.flows.forgot, domain.flows.login, domain.demo;"
+        "import sys, domain.services, domain.session, domain.usecases, domain.demo;"
         "print(sorted(m for m in ('textual', 'rich', 'asyncssh') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

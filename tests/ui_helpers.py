@@ -58,7 +58,7 @@ async def type_text(pilot: Pilot[None], text: str, *, keyboard: bool = True) -> 
 
 def solution(app: MotDePasseApp) -> str:
     """What a sighted user reads in the CAPTCHA image."""
-    return app.session.captcha.current.solution
+    return app.core.captcha.current.solution
 
 
 async def settle(pilot: Pilot[None], app: MotDePasseApp) -> None:

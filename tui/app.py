@@ -1,65 +1,35 @@
-"""The application: one instance per user session; navigation follows the flows."""
+"""The full-screen front end: one instance per user session. It holds no navigation: it
+sends the screens' intents to the session core (:mod:`domain.session`) off the event loop,
+one at a time, and shows the view that comes back, keeping a stack of screens that
+mirrors the core's trail (so going back shows a step as it was left)."""
 
 from __future__ import annotations
 
 import asyncio
-import io
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+import logging
+from collections.abc import Sequence
+from typing import ClassVar
 
-from rich.console import Console
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Input
 
 from domain.demo import DemoAccount
-from domain.flows.change import ChangeCredentialsFlow
-from domain.flows.expired import ExpiredPasswordFlow, ExpiredStep
-from domain.flows.forgot import ForgotPasswordFlow, ForgotStep
-from domain.services import Services, UserSession
+from domain.i18n import Translator
+from domain.services import Services
+from domain.session import SessionCore, View
+from domain.session.intents import EndSession, Intent, OpenAdvice, Tick
 from domain.settings import Language
-from screens.base import (
-    BackToLogin,
-    ExpiredLogin,
-    FlowAdvanced,
-    FlowBack,
-    ForgotRequested,
-    FrameWanted,
-    Go,
-    ShowFallback,
-    SignedIn,
-    SignedOut,
-)
-from screens.change_credentials import ChangeCredentialsScreen
-from screens.change_done import ChangeDoneScreen
-from screens.coordinates import CoordinatesScreen
+from screens import SCREENS
+from screens.base import Frontend, IntentWanted, StepDialog, StepScreen, StepScreenMixin
 from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
-from screens.email_step import EmailStepScreen
-from screens.expired_passwords import ExpiredPasswordsScreen
-from screens.expiry_alert import ExpiryAlertScreen
-from screens.fallback import FallbackScreen
-from screens.forgot_new_password import ForgotNewPasswordScreen
-from screens.forgot_question import ForgotQuestionScreen
-from screens.home import HomeScreen
-from screens.login import LoginScreen
-from screens.recommendations import RecommendationsScreen
-from screens.services import ServicesScreen
-from screens.summary import SummaryScreen
-from tui.widgets.new_password import NewPasswordFields
+from screens.widgets.new_password import NewPasswordFields
+from screens.widgets.textual_adapter import capture_ansi, crash_without_locals, current_exception
 
-Procedure = ForgotPasswordFlow | ExpiredPasswordFlow
+TICK_SECONDS = 5.0
+"""How often a signed-in session asks the core whether its sign-in still stands."""
 
-
-STEP_SCREENS: dict[str, Callable[[Any], Screen[None]]] = {
-    ForgotStep.QUESTION.value: ForgotQuestionScreen,
-    ForgotStep.NEW_PASSWORD.value: ForgotNewPasswordScreen,
-    ForgotStep.SUMMARY.value: SummaryScreen,
-    ExpiredStep.PASSWORDS.value: ExpiredPasswordsScreen,
-    ExpiredStep.SUMMARY.value: SummaryScreen,
-}
-"""The screen of each step a flow can advance to (the first step is pushed on start)."""
+log = logging.getLogger("motdepasse.app")
 
 
 class MotDePasseApp(App[None]):
@@ -70,7 +40,7 @@ class MotDePasseApp(App[None]):
     TITLE = "motdepasse"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "recommendations", show=False),
+        Binding("f1", "advice", show=False),
         Binding("f2", "demo_accounts", show=False),
         Binding("f3", "demo_mailbox", show=False),
         Binding("ctrl+q", "quit", show=False, priority=True),
@@ -93,163 +63,167 @@ class MotDePasseApp(App[None]):
         self._channel = channel
         self._client_address = client_address
         self._reference = reference
-        self.user_session: UserSession | None = None
-        self.flow: Procedure | None = None
-        self.change_flow: ChangeCredentialsFlow | None = None
+        self._core: SessionCore | None = None
+        self._view: View | None = None
+        self._sending = asyncio.Lock()
+        self._pending = 0
+        self.end_reason = "quit"
+        """How the session ends when the app exits (a subclass may say why)."""
 
     @property
-    def session(self) -> UserSession:
-        assert self.user_session is not None
-        return self.user_session
+    def core(self) -> SessionCore:
+        assert self._core is not None, "the session starts when the app is mounted"
+        return self._core
+
+    @property
+    def view(self) -> View:
+        assert self._view is not None
+        return self._view
+
+    @property
+    def busy(self) -> bool:
+        """An intent is being checked by the core."""
+        return self._pending > 0
 
     def on_mount(self) -> None:
-        self.user_session = self.services.open_session(
+        self._core = SessionCore(
+            self.services,
             language=self.language,
             channel=self._channel,
             client_address=self._client_address,
             size=(self.size.width, self.size.height),
             reference=self._reference,
         )
-        self.push_screen(self.first_screen())
-
-    def first_screen(self) -> Screen[None]:
-        """The screen a session starts on."""
-        return LoginScreen(self.session, self.demo_accounts)
+        self.frontend = Frontend(Translator(self.core.language), self.core.estimate, self.demo_accounts)
+        self.show(self.core.view())
+        self.set_interval(TICK_SECONDS, self._tick)
 
     def on_unmount(self) -> None:
-        if self.user_session is not None:
-            self.user_session.journal.end("quit")
+        if self._core is not None:
+            self._core.close(self.end_reason)
 
-    # Procedures started from the login screen
+    # Intents up, views down
 
-    def on_forgot_requested(self, message: ForgotRequested) -> None:
-        flow = ForgotPasswordFlow(self.session)
-        self.flow = flow
-        self.push_screen(EmailStepScreen(flow, message.email))
+    def on_intent_wanted(self, message: IntentWanted) -> None:
+        message.stop()
+        self.submit(message.intent, check_revision=message.check_revision)
 
-    def on_expired_login(self, message: ExpiredLogin) -> None:
-        flow = ExpiredPasswordFlow(self.session, message.email)
-        self.flow = flow
-        self.push_screen(EmailStepScreen(flow, message.email))
+    def submit(self, intent: Intent, *, check_revision: bool = True) -> None:
+        """Send ``intent`` to the core in a worker thread. Intents are sent one after the
+        other; each carries the revision of the view it was made for, so a key pressed
+        twice, or a key that lands after the step moved on, is ignored by the core."""
+        revision = self.view.revision if check_revision else None
+        if not intent.quiet:
+            self._pending += 1
+            self._set_busy()
+        self.run_worker(self._send(intent, revision), group="intent")
 
-    def on_flow_advanced(self, _message: FlowAdvanced) -> None:
-        if isinstance(self.screen, ChangeCredentialsScreen):
-            assert self.change_flow is not None and self.change_flow.valid_until is not None
-            self.switch_screen(ChangeDoneScreen(self.session, self.change_flow.valid_until))
+    async def _send(self, intent: Intent, revision: int | None) -> None:
+        try:
+            async with self._sending:
+                view = await asyncio.to_thread(self.core.send, intent, revision=revision)
+        finally:
+            if not intent.quiet:
+                self._pending -= 1
+        if view.revision > self.view.revision:
+            self.show(view)
+        self._set_busy()
+
+    def _tick(self) -> None:
+        if self._view is not None and not self._view.ended and not self._sending.locked():
+            self.submit(Tick(), check_revision=False)
+
+    def show(self, view: View) -> None:
+        """Show ``view``: the screen stack follows the core's trail (each step screen
+        knows its depth in the trail), and the top screen draws the view."""
+        previous = self._view
+        self._view = view
+        if view.ended:
+            self.exit()
             return
-        assert self.flow is not None
-        self.push_screen(STEP_SCREENS[self.flow.step.value](self.flow))
-
-    def on_flow_back(self, _message: FlowBack) -> None:
-        if len(self.screen_stack) > 2:
+        while not isinstance(self.screen, StepScreenMixin) and len(self.screen_stack) > 1:
+            self.pop_screen()  # a demo dialog open over the step
+        kept = 0
+        for screen in self._step_screens():
+            if screen.depth >= len(view.trail) or view.trail[screen.depth] is not screen.step:
+                break
+            kept += 1
+        for _screen in self._step_screens()[kept:]:
             self.pop_screen()
+        top = self.screen
+        depth = len(view.trail) - 1
+        if isinstance(top, StepScreenMixin) and kept and top.depth == depth:
+            top.apply(view)
+        else:
+            screen = SCREENS[view.step](view, self.frontend)
+            screen.depth = depth
+            self.push_screen(screen)
+        changed = previous is None or previous.step is not view.step or previous.trail != view.trail
+        self.call_after_refresh(self.record_frame, "screen" if changed else "outcome")
 
-    def on_show_fallback(self, _message: ShowFallback) -> None:
-        self.push_screen(FallbackScreen(self.session))
+    def _step_screens(self) -> list[StepScreenMixin]:
+        return [screen for screen in self.screen_stack if isinstance(screen, StepScreenMixin)]
 
-    def on_back_to_login(self, _message: BackToLogin) -> None:
-        self._to_login()
+    def _set_busy(self) -> None:
+        """The step on top says it is being checked; the steps beneath never do."""
+        top = self.screen
+        for screen in self.screen_stack:
+            if isinstance(screen, StepScreen | StepDialog):
+                screen.set_busy(self.busy and screen is top)
 
-    # The account space
-
-    def on_signed_in(self, message: SignedIn) -> None:
-        self.push_screen(HomeScreen(self.session, message.card))
-        if message.expiry is not None and message.expiry.expiring_soon:
-            self.push_screen(ExpiryAlertScreen(self.session, message.expiry))
-
-    def on_signed_out(self, message: SignedOut) -> None:
-        self._to_login()
-        login = self.screen
-        if isinstance(login, LoginScreen) and message.message:
-            login.show_errors([message.message])
-
-    def on_go(self, message: Go) -> None:
-        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
-        if home is None:
-            return
-        if message.destination == "home":
-            while self.screen is not home:
-                self.pop_screen()
-        elif message.destination == "services":
-            self.push_screen(ServicesScreen(self.session))
-        elif message.destination == "coordinates":
-            self.push_screen(CoordinatesScreen(self.session, home.card))
-        elif message.destination == "change":
-            self.run_worker(self._open_change(home.card.security_question), exclusive=True)
-
-    async def _open_change(self, question: str) -> None:
-        flow = await asyncio.to_thread(ChangeCredentialsFlow, self.session)
-        self.change_flow = flow
-        self.push_screen(ChangeCredentialsScreen(flow, question))
-
-    def _to_login(self) -> None:
-        self.flow = None
-        self.change_flow = None
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-
-    def on_frame_wanted(self, message: FrameWanted) -> None:
-        self.record_frame(message.reason)
+    # What only the front end sees: the frames, the size
 
     def on_resize(self) -> None:
-        if self.user_session is not None:
-            self.user_session.journal.record("action", "resize", columns=self.size.width, rows=self.size.height)
+        if self._core is not None:
+            self._core.resized(self.size.width, self.size.height)
             self.call_after_refresh(self.record_frame, "resize")
 
     def capture(self) -> str:
-        """The screen as the user sees it, as ANSI text (the way Textual exports a screenshot)."""
-        console = Console(
-            width=self.size.width,
-            height=self.size.height,
-            file=io.StringIO(),
-            force_terminal=True,
-            color_system="truecolor",
-            record=True,
-            legacy_windows=False,
-            safe_box=False,
-        )
-        update = self.screen._compositor.render_update(full=True, screen_stack=self._background_screens)
-        console.print(update)
-        return console.export_text(styles=True)
+        """The screen as the user sees it, as ANSI text."""
+        return capture_ansi(self)
 
     def record_frame(self, reason: str) -> None:
         """Journal the current frame, unless a CAPTCHA field holds typed characters (an
         unused CAPTCHA solution is a secret); password fields are drawn as bullets."""
-        if self.user_session is None or not self.is_running:
+        if self._core is None or not self.is_running or not isinstance(self.screen, StepScreenMixin):
             return
+        from textual.widgets import Input
+
         if any(field.value for field in self.screen.query("#captcha").results(Input)):
             return
-        self.user_session.journal.frame(reason, columns=self.size.width, rows=self.size.height, ansi=self.capture())
+        self._core.record_frame(reason, columns=self.size.width, rows=self.size.height, ansi=self.capture())
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows every local variable, passwords included: keep
         the traceback (exception messages never hold a secret) but without the locals."""
-        import sys
+        error = current_exception()
+        log.error("session crashed: %s", type(error).__name__ if error else "unknown")
+        if self._core is not None:
+            self._core.journal.record("session", "crash", error=type(error).__name__ if error else "unknown")
+            self.end_reason = "crash"
+        crash_without_locals(self)
 
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        error = sys.exc_info()[1]
-        if self.user_session is not None:
-            self.user_session.journal.record("session", "crash", error=type(error).__name__ if error else "unknown")
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
-        self._close_messages_no_wait()
+    # Keys of the whole app
 
     def on_new_password_fields_help_requested(self, _message: NewPasswordFields.HelpRequested) -> None:
-        self.action_recommendations()
+        self.action_advice()
 
-    def action_recommendations(self) -> None:
+    def action_advice(self) -> None:
         """F1 or « ? » next to a new password: the advice against identity theft."""
-        if self.screen.query(NewPasswordFields):
-            self.session.journal.record("action", "help", topic="recommendations")
-            self.push_screen(RecommendationsScreen(self.session))
+        if self._view is not None and self._view.can(OpenAdvice.name):
+            self.submit(OpenAdvice())
 
     def action_demo_mailbox(self) -> None:
+        """F3 (demo only): the emails the demo sent. Not a step of the session."""
         if self.demo_accounts and not isinstance(self.screen, DemoMailboxScreen):
-            self.push_screen(DemoMailboxScreen(self.session))
+            self.push_screen(DemoMailboxScreen(self.services, self.frontend.t))
 
     def action_demo_accounts(self) -> None:
+        """F2 (demo only): the demo's accounts and their secrets. Never recorded."""
         if self.demo_accounts and not isinstance(self.screen, DemoAccountsScreen):
-            self.push_screen(DemoAccountsScreen(self.session.t, self.demo_accounts))
+            self.push_screen(DemoAccountsScreen(self.frontend.t, self.demo_accounts))
+
+    def end_session(self, reason: str) -> None:
+        """The server ends the session (idle, maximum length, shutdown)."""
+        self.end_reason = reason
+        self.submit(EndSession(reason), check_revision=False)

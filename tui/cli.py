@@ -111,6 +111,7 @@ def _demo(args: argparse.Namespace) -> int:
     from domain.demo import describe_demo, seed_demo
     from domain.services import build_services
     from tui.app import MotDePasseApp
+    from tui.logs import log_to_file
 
     settings = demo_settings()
     demo_dir = settings.data_dir
@@ -121,7 +122,8 @@ def _demo(args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         accounts = describe_demo() if keep else seed_demo(services)
-        print(f"motdepasse demo: database {database}")
+        log = log_to_file(settings.data_dir)
+        print(f"motdepasse demo: database {database}, log {log}")
         MotDePasseApp(services, language=_language(args.lang, settings.lang), demo_accounts=accounts).run()
     finally:
         services.close()
@@ -165,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from domain.services import build_services
     from tui.app import MotDePasseApp
+    from tui.logs import log_to_file
 
     settings = load_settings()
     try:
@@ -172,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as error:  # noqa: BLE001 - a clear message, not a traceback
         print(f"motdepasse: cannot open the database: {error}", file=sys.stderr)
         return 1
+    log_to_file(settings.data_dir)
     try:
         MotDePasseApp(services, language=_language(args.lang, settings.lang)).run()
     finally:

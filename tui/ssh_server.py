@@ -36,6 +36,7 @@ import asyncssh
 from domain.i18n import N_, Translator, parse_language
 from domain.journal import new_reference
 from domain.settings import Settings
+from tui.logs import log_to_stderr
 
 log = logging.getLogger("motdepasse.ssh")
 
@@ -306,6 +307,8 @@ class SshApplication:
                 }
             ),
         )
+        log_fd = os.dup(sys.stderr.fileno())
+        env["MOTDEPASSE_LOG_FD"] = str(log_fd)
         code = 1
         try:
             session.child = await asyncio.create_subprocess_exec(
@@ -318,7 +321,10 @@ class SshApplication:
                 env=env,
                 preexec_fn=_controlling_tty,
                 close_fds=True,
+                pass_fds=(log_fd,),
             )
+            os.close(log_fd)
+            log_fd = -1
             os.close(slave)
             slave = -1
             pumps = [
@@ -335,6 +341,8 @@ class SshApplication:
                 task.cancel()
             if slave >= 0:
                 os.close(slave)
+            if log_fd >= 0:
+                os.close(log_fd)
             os.close(master)
             limits.sessions.pop(session.reference, None)
             limits.per_client[session.client] -= 1
@@ -450,15 +458,6 @@ async def serve(settings: Settings, *, host: str, port: int, demo: bool = False)
     return 0
 
 
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-        stream=sys.stderr,
-    )
-
-
 def run(settings: Settings, host: str, port: int, *, demo: bool = False) -> int:
-    configure_logging()
+    log_to_stderr()
     return asyncio.run(serve(settings, host=host, port=port, demo=demo))

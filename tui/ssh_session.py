@@ -22,6 +22,7 @@ from domain.i18n import N_
 from domain.services import build_services
 from domain.settings import Language, load_settings
 from tui.app import MotDePasseApp
+from tui.logs import log_to_server
 
 IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
 END_WARNING = N_("This session will close in {seconds} seconds.")
@@ -42,12 +43,12 @@ class SshSessionApp(MotDePasseApp):
         loop.add_signal_handler(signal.SIGHUP, self._end)
 
     def _warn(self, message: str) -> None:
-        text = self.session.t._(message).format(seconds=self._warning_seconds)
-        self.session.journal.record("outcome", "session_warning", idle=message == IDLE_WARNING)
+        text = self.frontend.t._(message).format(seconds=self._warning_seconds)
+        self.core.warned("idle" if message == IDLE_WARNING else "end")
         self.notify(text, severity="warning", timeout=self._warning_seconds)
 
     def _end(self) -> None:
-        self.session.journal.record("session", "ended_by_server")
+        self.end_reason = "server"
         # The terminal may be gone (its writes then block): if a clean exit has not
         # happened within a few seconds, leave at once.
         asyncio.get_running_loop().call_later(3, os._exit, 0)
@@ -68,6 +69,9 @@ def main() -> int:
     threading.Thread(target=_watch_server, args=(os.getppid(),), name="server-watch", daemon=True).start()
     spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
     settings = load_settings()
+    log_fd = os.environ.get("MOTDEPASSE_LOG_FD")
+    if log_fd and log_fd.isdigit():
+        log_to_server(int(log_fd))
     services = build_services(settings)
     language: Language = "en" if spec.get("lang") == "en" else "fr"
     try:

@@ -13,6 +13,8 @@ from domain.services import Services, UserSession
 from domain.settings import Language
 from domain.support import StaffIdentity
 from screens.support import (
+    Console,
+    ConsoleScreenShown,
     OpenAccount,
     OpenSession,
     StaffSignedIn,
@@ -53,6 +55,11 @@ class SupportApp(App[None]):
         assert self.user_session is not None
         return self.user_session
 
+    @property
+    def console_context(self) -> Console:
+        session = self.session
+        return Console(self.services, session.t, session.reference, session.client_address)
+
     def on_mount(self) -> None:
         self.user_session = self.services.open_session(
             language=self.language,
@@ -61,18 +68,21 @@ class SupportApp(App[None]):
             size=(self.size.width, self.size.height),
         )
         if self.identity is None:
-            self.push_screen(SupportSignInScreen(self.session))
+            self.push_screen(SupportSignInScreen(self.console_context))
         else:
             support.audit(self.services, self.identity, "sign_in")
-            self.push_screen(SupportSearchScreen(self.session, self.identity))
+            self.push_screen(SupportSearchScreen(self.console_context, self.identity))
 
     def on_unmount(self) -> None:
         if self.user_session is not None:
             self.user_session.journal.end("quit")
 
+    def on_console_screen_shown(self, message: ConsoleScreenShown) -> None:
+        self.session.journal.record("screen", message.name)
+
     def on_staff_signed_in(self, message: StaffSignedIn) -> None:
         self.identity = message.identity
-        self.switch_screen(SupportSearchScreen(self.session, message.identity))
+        self.switch_screen(SupportSearchScreen(self.console_context, message.identity))
 
     def on_open_account(self, message: OpenAccount) -> None:
         self.run_worker(self._open_account(message.account_id), exclusive=True)
@@ -80,7 +90,7 @@ class SupportApp(App[None]):
     async def _open_account(self, account_id: int) -> None:
         assert self.identity is not None
         view = await asyncio.to_thread(support.view_account, self.services, self.identity, account_id)
-        self.push_screen(SupportAccountScreen(self.session, self.identity, view))
+        self.push_screen(SupportAccountScreen(self.console_context, self.identity, view))
 
     def on_open_session(self, message: OpenSession) -> None:
         self.run_worker(self._open_session(message.reference), exclusive=True)
@@ -93,7 +103,7 @@ class SupportApp(App[None]):
             return
         self.push_screen(
             SupportSessionScreen(
-                self.session,
+                self.console_context,
                 self.identity,
                 record.reference,
                 events,

@@ -227,8 +227,8 @@ async def test_change_without_ticking_or_with_a_wrong_answer_changes_nothing(tmp
 
 
 async def test_a_change_elsewhere_signs_this_session_out(tmp_path: Path) -> None:
-    from domain.credentials import check_password, sign_in
-    from domain.flows.change import ChangeCredentialsFlow
+    from domain.session import SessionCore, Step, walk
+    from domain.session.intents import LogIn, OpenChange, SubmitChange, TickNewPassword
 
     services = make_services(tmp_path)
     app = make_app(services)
@@ -237,15 +237,18 @@ async def test_a_change_elsewhere_signs_this_session_out(tmp_path: Path) -> None
         await log_in(pilot, app, LILA, LILA_PASSWORD, keyboard=False)
         assert isinstance(app.screen, HomeScreen)
         # another session (another terminal, another server process) changes the password
-        other = services.open_session(client_address="192.0.2.7")
-        card = check_password(other, LILA, LILA_PASSWORD).card
-        assert card is not None
-        sign_in(other, card)
-        outcome = ChangeCredentialsFlow(other).submit(
-            change_password_ticked=True, new=NEW, confirmation=NEW, answer="Paul"
+        other = SessionCore(services, client_address="192.0.2.7")
+        view = walk(
+            other,
+            [
+                LogIn(LILA, LILA_PASSWORD, other.captcha.current.solution),
+                OpenChange(),
+                TickNewPassword(True),
+                SubmitChange(True, NEW, NEW, "Paul"),
+            ],
         )
-        assert outcome.ok
-        app.screen.check_signed_in()  # what the 5-second timer does
+        assert view.step is Step.CHANGE_DONE, view.notes
+        app._tick()  # what the 5-second timer does
         await settle(pilot, app)
         await pilot.pause(0.2)
         assert isinstance(app.screen, LoginScreen)

@@ -121,13 +121,13 @@ async def test_wrong_captcha_draws_a_new_image(tmp_path: Path) -> None:
         await type_text(pilot, LILA, keyboard=False)
         await pilot.press(*["tab"] * 6, "enter")
         await pilot.pause()
-        before = app.session.captcha.current.serial
+        before = app.core.captcha.current.serial
         wrong = "".join("2" if c != "2" else "3" for c in solution(app))
         await type_text(pilot, wrong)
         await pilot.press("enter")
         await settle(pilot, app)
         assert isinstance(app.screen, ForgotEmailScreen)
-        assert app.session.captcha.current.serial > before
+        assert app.core.captcha.current.serial > before
         assert "ne correspondent pas à l'image" in screen_text(app)
     services.close()
 
@@ -181,7 +181,7 @@ async def test_meter_updates_as_you_type(tmp_path: Path) -> None:
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await walk_to_new_password(pilot, app, keyboard=False)
-        from tui.widgets.strength_meter import StrengthMeter
+        from screens.widgets.strength_meter import StrengthMeter
 
         meter = app.screen.query_one(StrengthMeter)
         await type_text(pilot, "aaaaaaaaaaaaaaaaaaaa")

@@ -121,15 +121,13 @@ def test_staff_passwords_follow_the_policy(tmp_path: Path) -> None:
 
 
 async def test_lift_locks_and_deactivate_are_audited(tmp_path: Path) -> None:
-    from domain.flows.forgot import ForgotPasswordFlow
+    from domain.session import SessionCore, walk
+    from domain.session.intents import OpenForgot, SubmitAnswer, SubmitEmail
     from tests.ui_helpers import LILA
 
     services = make_services(tmp_path, captcha="off")
     make_app(services)  # seeds the demo accounts
-    flow = ForgotPasswordFlow(services.open_session())
-    flow.submit_email(LILA, "")
-    for _ in range(5):
-        flow.submit_answer("Pierre")
+    walk(SessionCore(services), [OpenForgot(LILA), SubmitEmail(LILA, ""), *[SubmitAnswer("Pierre")] * 5])
     staff = support.StaffIdentity("staff:agent")
     found = support.search(services, staff, "lila")
     view = support.view_account(services, staff, found[0].id)

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from domain.captcha import Captcha
 from domain.i18n import Translator
+from domain.session.views import CaptchaPicture
 
 
 class CaptchaView(Vertical):
@@ -19,32 +19,21 @@ class CaptchaView(Vertical):
     CaptchaView.-spelled > .captcha-spelled { display: block; }
     """
 
-    def __init__(self, captcha: Captcha, t: Translator) -> None:
-        super().__init__()
-        self._captcha = captcha
-        self._t = t
-
     def compose(self) -> ComposeResult:
         yield Static(markup=False, classes="captcha-image")
         yield Static(markup=False, classes="captcha-spelled")
 
-    def on_mount(self) -> None:
-        self.refresh_challenge()
-
-    def refresh_challenge(self) -> None:
-        """Show the session's current challenge (after a check or « Changer l'image »)."""
-        challenge = self._captcha.current
+    def show(self, picture: CaptchaPicture, t: Translator) -> None:
+        """Show the challenge of the view (a new one after each check or « Changer
+        l'image »), and its spelling when asked for."""
         image = self.query_one(".captcha-image", Static)
-        if self._captcha.enabled:
-            image.update(Text(challenge.image()))
-            spelled = self._t._("Characters of the image, spelled out: {spelled}").format(
-                spelled=challenge.spelled(self._t)
+        if picture.enabled:
+            image.update(Text(picture.image))
+            spelled = t._("Characters of the image, spelled out: {spelled}").format(
+                spelled=", ".join(t._(word) for word in picture.spelled)
             )
         else:
-            image.update(Text(self._t._("(CAPTCHA disabled: type anything)")))
+            image.update(Text(t._("(CAPTCHA disabled: type anything)")))
             spelled = ""
         self.query_one(".captcha-spelled", Static).update(Text(spelled))
-
-    def toggle_spelled(self) -> bool:
-        self.toggle_class("-spelled")
-        return self.has_class("-spelled")
+        self.set_class(picture.spelled_shown, "-spelled")

@@ -14,8 +14,8 @@ from textual.widgets import Button, Input, Label
 
 from domain.i18n import Translator
 from domain.strength import StrengthLevel
-from tui.widgets.safe_input import SafeInput
-from tui.widgets.strength_meter import StrengthMeter
+from screens.widgets.safe_input import SafeInput
+from screens.widgets.strength_meter import StrengthMeter
 
 METER_DEBOUNCE_SECONDS = 0.08
 """Typing faster than this estimates only the last value."""
@@ -50,10 +50,10 @@ class NewPasswordFields(Vertical):
         with Horizontal(classes="label-row"):
             yield Label(_("New password"))
             yield Button("?", id="password-help", compact=True, tooltip=_("Advice against identity theft"))
-        yield SafeInput(id="new", password=True, max_length=self._max_length + 1, compact=True)
+        yield SafeInput(id="new", password=True, max_length=self._max_length, compact=True)
         yield StrengthMeter(self._t, id="meter")
         yield Label(_("Confirm the new password"), classes="confirm-label")
-        yield SafeInput(id="confirm", password=True, max_length=self._max_length + 1, compact=True)
+        yield SafeInput(id="confirm", password=True, max_length=self._max_length, compact=True)
 
     @property
     def new(self) -> Input:

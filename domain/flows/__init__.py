@@ -1,1 +1,0 @@
-"""The procedures as flows (state machines) that screens drive."""

@@ -1,0 +1,233 @@
+"""The session core: one user session as a state machine that every front end drives.
+
+A front end (the full-screen app, the line mode, the tests) sends :mod:`intents
+<domain.session.intents>` and draws the :class:`~domain.session.views.View` it gets back::
+
+    core = SessionCore(services, channel="local")
+    view = core.send(SubmitEmail("lila.rosemonde@orange.fr", "K7QF92"), revision=view.revision)
+
+:meth:`SessionCore.send` blocks (Argon2, the database): call it from a worker thread,
+never on an event loop. It handles **one intent at a time**: an intent sent while another
+runs is refused at once, without being counted; an intent made for a view that is gone
+(``revision``) or not valid at the current step is ignored; both leave a journal line.
+Whatever a use case raises (the database or the mail queue unavailable) is contained: the
+user is told the service is briefly unavailable, keeps what was typed, and can try again.
+Every action and outcome is journaled here, so every front end gets the same journal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+from domain import usecases
+from domain.accounts import AccountCard
+from domain.captcha import Captcha
+from domain.journal import Journal
+from domain.services import Services
+from domain.session import messages as m
+from domain.session.intents import EndSession, Intent
+from domain.session.render import render
+from domain.session.states import Ended, Home, Login, State, Trail
+from domain.session.table import Move, error, find, to_login
+from domain.session.views import Note, Severity, View
+from domain.settings import Language
+from domain.strength import StrengthLevel
+
+log = logging.getLogger("motdepasse.session")
+
+
+class SessionCore:
+    """One user's session: its trail of states, its sign-in, its CAPTCHA and journal."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        language: Language | None = None,
+        channel: str = "local",
+        client_address: str | None = None,
+        size: tuple[int, int] = (80, 24),
+        reference: str | None = None,
+    ) -> None:
+        self.services = services
+        context = services.open_session(
+            language=language, channel=channel, client_address=client_address, size=size, reference=reference
+        )
+        self.reference = context.reference
+        self.language: Language = context.t.lang
+        self.captcha: Captcha = context.captcha
+        self.journal: Journal = context.journal
+        self.client_address = client_address
+        self.channel = channel
+        self._signed_in: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self._trail: Trail = (Login(),)
+        self._revision = 0
+        self._view = render(self, Move(self._trail, focus="email"), revision=0)
+        self.journal.record("screen", self._trail[-1].step.value)
+
+    # What front ends call
+
+    def view(self) -> View:
+        """The current view (while an intent runs: the previous one, marked busy)."""
+        view = self._view
+        return replace(view, busy=True) if self._lock.locked() else view
+
+    def send(self, intent: Intent, *, revision: int | None = None) -> View:
+        """Handle one intent; returns the new view. Blocking: call from a worker thread."""
+        if not self._lock.acquire(blocking=False):
+            if not intent.quiet:
+                self.journal.record("intent", "refused_busy", intent=intent.name)
+            return self.view()
+        try:
+            return self._handle(intent, revision)
+        finally:
+            self._lock.release()
+
+    def estimate(self, password: str) -> StrengthLevel | None:
+        """The strength meter's level for ``password`` at the current step (None: empty,
+        or no new password here). Blocking (bounded CPU): call from a worker thread."""
+        words = getattr(self._trail[-1], "words", None)
+        if not password or words is None:
+            return None
+        return self.services.policy.strength(password, words)
+
+    def resized(self, columns: int, rows: int) -> None:
+        self.journal.record("action", "resize", columns=columns, rows=rows)
+
+    def record_frame(self, reason: str, *, columns: int, rows: int, ansi: str) -> None:
+        """The screen as the front end drew it (never while it shows a typed secret)."""
+        self.journal.frame(reason, columns=columns, rows=rows, ansi=ansi)
+
+    def warned(self, kind: str) -> None:
+        """The front end showed a warning the server sent (idle, end of session)."""
+        self.journal.record("outcome", "session_warning", warning=kind)
+
+    def close(self, how: str = "quit") -> None:
+        """The end of the session, once (a front end calls it when it stops). Waits a
+        moment for a running intent, never long: a front end may call it as it exits."""
+        if isinstance(self._trail[-1], Ended):
+            return
+        acquired = self._lock.acquire(timeout=2)
+        try:
+            if not isinstance(self._trail[-1], Ended):
+                self._apply(Move((Ended(how),)))
+        finally:
+            if acquired:
+                self._lock.release()
+
+    # What handlers use (domain.session.table)
+
+    @property
+    def trail(self) -> Trail:
+        return self._trail
+
+    @property
+    def signed_in(self) -> tuple[int, int]:
+        """(account id, credentials version) of the sign-in."""
+        assert self._signed_in is not None, "no account is signed in"
+        return self._signed_in
+
+    def outcome(self, name: str, **facts: object) -> None:
+        self.journal.record("outcome", name, **facts)
+
+    def sign_in(self, card: AccountCard) -> None:
+        self._signed_in = (card.id, card.credentials_version)
+        self.journal.link_account(card.id)
+
+    def sign_out(self) -> None:
+        self._signed_in = None
+
+    def credentials_renewed(self, version: int) -> None:
+        """This session changed the password: it stays signed in with the new version."""
+        account_id, _old = self.signed_in
+        self._signed_in = (account_id, version)
+
+    def signed_out(self, reason: str) -> Move:
+        """The sign-in no longer stands: back to « Connexion », saying why."""
+        self.outcome("signed_out", reason=reason)
+        self.sign_out()
+        return to_login(self, Note(m.SESSION_ENDED[reason], field=None, severity=Severity.WARNING, code=reason))
+
+    def home(self) -> Home:
+        return next(state for state in self._trail if isinstance(state, Home))
+
+    # Inside
+
+    def _handle(self, intent: Intent, revision: int | None) -> View:
+        state = self._trail[-1]
+        if isinstance(state, Ended):
+            return self._view
+        if revision is not None and revision != self._view.revision:
+            if not intent.quiet:
+                self.journal.record("intent", "ignored", intent=intent.name, reason="stale", step=state.step.value)
+            return self._view
+        transition = find(state.step, type(intent))
+        if transition is None:
+            if not intent.quiet:
+                self.journal.record("intent", "ignored", intent=intent.name, reason="step", step=state.step.value)
+            return self._view
+        if not intent.quiet:
+            self.journal.record("action", intent.name, step=state.step.value, **intent.facts())
+        try:
+            move = self._ended_elsewhere(state, intent) or transition.handler(self, state, intent)
+        except Exception as failure:  # noqa: BLE001 - the error boundary of every step
+            move = self._contain(failure, intent)
+            if intent.quiet:
+                return self._view
+        if intent.quiet and move.trail == self._trail and not move.notes:
+            return self._view
+        return self._apply(move)
+
+    def _ended_elsewhere(self, state: State, intent: Intent) -> Move | None:
+        """A signed-in step whose sign-in no longer stands ends before any intent."""
+        if not state.signed_in or isinstance(intent, EndSession):
+            return None
+        account_id, version = self.signed_in
+        standing = usecases.standing(self.services, account_id=account_id, version=version)
+        return None if standing.ended is None else self.signed_out(standing.ended)
+
+    def _contain(self, failure: Exception, intent: Intent) -> Move:
+        """A step that failed (database, mail queue, a bug): the session goes on."""
+        log.error(
+            "session %s: step %s failed: %s: %s",
+            self.reference,
+            intent.name,
+            type(failure).__name__,
+            _safe_message(failure),
+            exc_info=failure,
+        )
+        if not intent.quiet:
+            self.outcome("step_failed", intent=intent.name, error=type(failure).__name__)
+        return Move(self._trail, notes=(error(m.UNAVAILABLE, code="unavailable"),))
+
+    def _apply(self, move: Move) -> View:
+        previous = self._trail[-1]
+        self._trail = move.trail
+        self._revision += 1
+        current = self._trail[-1]
+        if isinstance(current, Ended):
+            self.journal.end(current.reason)
+        elif current.step is not previous.step:
+            self.journal.record("screen", current.step.value)
+        self._view = render(self, move, revision=self._revision)
+        return self._view
+
+
+def _safe_message(failure: Exception) -> str:
+    """The first line of an error, for the log. Database errors come with
+    ``hide_parameters`` (no values of the statement); use cases never put a secret in a
+    message."""
+    text = str(failure).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def walk(core: SessionCore, intents: Sequence[Intent]) -> View:
+    """Send intents one after the other (tests, replays); the last view."""
+    view = core.view()
+    for intent in intents:
+        view = core.send(intent, revision=view.revision)
+    return view

@@ -1,0 +1,86 @@
+"""The messages and labels of the session core (message ids: the English text; the French
+is in the catalogue). Front ends translate them; the core never formats a sentence."""
+
+from __future__ import annotations
+
+from domain.i18n import N_
+
+# Titles and labels
+
+LOGIN_TITLE = N_("Log in to my professional account")
+FORGOT_TITLE = N_("Forgot password")
+EXPIRED_TITLE = N_("Expired password")
+FALLBACK_TITLE = N_("If you cannot complete the procedure")
+ADVICE_TITLE = N_("Advice against identity theft")
+ALERT_TITLE = N_("Your password expires soon")
+HOME_TITLE = N_("My professional account")
+SERVICES_TITLE = N_("Manage the services")
+COORDINATES_TITLE = N_("Your contact details")
+CHANGE_TITLE = N_("Change your credentials")
+ENDED_TITLE = N_("Session ended")
+
+EMAIL_LABEL = N_("Login email address")
+PASSWORD_LABEL = N_("Password")
+CAPTCHA_LABEL = N_("Copy the characters of the image")
+ANSWER_STEP_LABEL = N_("Answer to the security question")
+ANSWER_LABEL = N_("Your answer to the security question")
+NEW_PASSWORD_LABEL = N_("New password")
+CONFIRM_LABEL = N_("Confirm the new password")
+OLD_PASSWORD_LABEL = N_("Old password")
+OLD_AND_NEW_LABEL = N_("Old and new password")
+SUMMARY_LABEL = N_("Summary")
+TICK_LABEL = N_("Enter my new password")
+
+# Refusals and outcomes
+
+INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.fr.")
+CAPTCHA_WRONG = N_(
+    "The characters typed do not match the image, or the image expired. A new image is shown: type its characters."
+)
+INVALID_LOGIN = N_("The email address or the password is wrong.")
+THROTTLED = N_("Too many attempts. Wait {seconds} seconds before trying again.")
+DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")
+WRONG_ANSWER = N_("The answer does not match the security question. Check it and try again.")
+EMPTY_ANSWER = N_("Type the answer to your security question.")
+LOCKED = N_(
+    "Too many wrong answers. This procedure is refused for this address until {time} "
+    "({date}). You can still log in with your current password."
+)
+STALE = N_("The password of this account was changed in another session. Start again.")
+WRONG_OLD = N_("The email address or the old password is wrong.")
+NOTHING_TO_CHANGE = N_('Tick "Enter my new password" to change your password.')
+UNAVAILABLE = N_(
+    "The service is briefly unavailable: nothing was changed. Check what you typed and try again in a moment."
+)
+
+SESSION_ENDED: dict[str, str] = {
+    "credentials_changed": N_("Your session ended because your password was changed in another session. Log in again."),
+    "expired": N_("Your session ended because your password expired. Log in to define a new one."),
+    "deactivated": N_("Your session ended because this account was deactivated. Contact support."),
+}
+
+# Actions (the labels of what can be done next)
+
+LOG_IN = N_("Log in")
+FORGOT = N_("Forgot password")
+HELP = N_("Help")
+CHANGE_IMAGE = N_("Change the image")
+SPELL_IMAGE = N_("Spell the characters")
+CONTINUE = N_("Continue")
+CONFIRM = N_("Confirm")
+PREVIOUS_STEP = N_("Previous step")
+BACK_TO_LOGIN = N_("Back to login")
+CANNOT_COMPLETE = N_("I cannot complete this procedure")
+TO_SERVICES = N_("Go to your online services")
+BACK = N_("Back")
+CLOSE = N_("Close")
+OK = N_("OK")
+CHANGE_PASSWORD = N_("Change the password")
+MANAGE_SERVICES = N_("Manage the services")
+MANAGE_COORDINATES = N_("Manage your contact details")
+MANAGE_CREDENTIALS = N_("Manage your login email address / your password")
+LOG_OUT = N_("Log out")
+CONFIRM_CHANGES = N_("Confirm the changes")
+CANCEL = N_("Cancel")
+BACK_HOME = N_("Back to the home page")
+ADVICE = N_("Advice against identity theft")
