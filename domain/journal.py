@@ -13,12 +13,14 @@ import logging
 import queue
 import secrets
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from domain.models import JournalEvent, SessionRecord
 from domain.storage import UnitOfWork
@@ -48,19 +50,35 @@ class _Write:
     apply: Callable[[UnitOfWork], None]
 
 
+MAX_PENDING = 10_000
+"""Journal writes waiting at most (a database outage must not grow a process without bound)."""
+
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+"""A write that meets an unavailable database (a lock held a moment, a server restarting)
+is tried again after these delays."""
+
+
 class JournalWriter:
-    """The single writer thread of a process."""
+    """The single writer thread of a process. A write that still fails after its retries,
+    or that finds the queue full, is lost — and logged (never with its content)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.Queue[_Write | None] = queue.Queue()
+        self._queue: queue.Queue[_Write | None] = queue.Queue(MAX_PENDING)
         self.failures = 0
-        """Writes that failed since the start (each is logged)."""
+        """Writes lost since the start (each is logged)."""
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
 
     def submit(self, apply: Callable[[UnitOfWork], None]) -> None:
-        self._queue.put(_Write(apply))
+        try:
+            self._queue.put_nowait(_Write(apply))
+        except queue.Full:
+            self.failures += 1
+            if self.failures % 1000 == 1:
+                log.error(
+                    "journal queue full (%d writes waiting): write dropped (%d lost so far)", MAX_PENDING, self.failures
+                )
 
     def flush(self, timeout: float = 10.0) -> None:
         done = threading.Event()
@@ -76,13 +94,24 @@ class JournalWriter:
             item = self._queue.get()
             if item is None:
                 return
+            self._write(item)
+
+    def _write(self, item: _Write) -> None:
+        for attempt in range(len(RETRY_DELAYS) + 1):
             try:
                 with UnitOfWork(self._engine) as uow:
                     item.apply(uow)
                     uow.commit()
+                return
             except Exception as error:  # noqa: BLE001 - the journal must never take a session down
+                if isinstance(error, OperationalError) and attempt < len(RETRY_DELAYS):
+                    time.sleep(RETRY_DELAYS[attempt])
+                    continue
                 self.failures += 1
-                log.error("journal write failed (%s): %s", type(error).__name__, str(error).splitlines()[0][:300])
+                first_line = (str(error).splitlines() or [""])[0][:300]
+                log.error(
+                    "journal write lost after %d attempts (%s): %s", attempt + 1, type(error).__name__, first_line
+                )
 
 
 class Journal:

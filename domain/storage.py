@@ -26,8 +26,8 @@ _IMMEDIATE = "motdepasse_immediate"
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
-    """Build an engine. SQLite gets WAL, foreign keys, a busy timeout and transactions
-    begun by us (so that a serialised unit of work can begin with ``BEGIN IMMEDIATE``).
+    """Build an engine. SQLite gets WAL, foreign keys, a busy timeout, and ``BEGIN
+    IMMEDIATE`` for serialised units of work.
 
     ``hide_parameters``: a database error never carries the values of its statement (a
     hash, an email) into a log or an exception message.
@@ -43,9 +43,6 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # The driver's own implicit BEGIN is turned off; _begin below emits it (the
-            # SQLAlchemy recipe for SQLite transactions).
-            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if not memory:
@@ -54,8 +51,11 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            immediate = connection.get_execution_options().get(_IMMEDIATE)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # Other units keep the driver's own behaviour (a deferred BEGIN before the
+            # first write, reads outside a transaction until then), which never fails
+            # on a read snapshot grown stale.
+            if connection.get_execution_options().get(_IMMEDIATE):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)

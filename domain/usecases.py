@@ -48,15 +48,15 @@ def personal_words(account: Account | AccountCard, *extra: str) -> tuple[str, ..
     )
 
 
-def _deactivate_if_expired_too_long(services: Services, account: Account, expiry: ExpiryStatus) -> bool:
-    """Apply ``deactivate_expired_after_days`` in the caller's transaction; True when the
-    account is deactivated by this call."""
+def _deactivate_if_expired_too_long(services: Services, account: Account, expiry: ExpiryStatus) -> int | None:
+    """Apply ``deactivate_expired_after_days`` in the caller's transaction; the days the
+    password has been expired when this call deactivates the account, else None."""
     limit = services.settings.deactivate_expired_after_days
     if limit is not None and account.status == "active" and expiry.days_expired() > limit:
         account.status = "deactivated"
         account.credentials_version += 1
-        return True
-    return False
+        return expiry.days_expired()
+    return None
 
 
 # Checking a password: the login, and the old password of « Mot de passe expiré »
@@ -78,8 +78,8 @@ class PasswordCheck:
     card: AccountCard | None = None
     expiry: ExpiryStatus | None = None
     wait: timedelta = timedelta(0)
-    deactivated_now: bool = False
-    """The account was deactivated by this check (expired too long)."""
+    deactivated_days: int | None = None
+    """The account was deactivated by this check: its password expired this many days ago."""
 
     def wait_seconds(self) -> int:
         return max(1, int(self.wait.total_seconds() + 0.999))
@@ -117,7 +117,7 @@ def _check_password(
     assert account is not None and credential is not None
     throttle.clear(uow, keys[0])
     expiry = services.expiry(credential.expires_on)
-    deactivated_now = _deactivate_if_expired_too_long(services, account, expiry)
+    deactivated_days = _deactivate_if_expired_too_long(services, account, expiry)
     card = accounts.card(uow.session, account)
     if account.status != "active":
         status = PasswordStatus.DEACTIVATED
@@ -125,7 +125,7 @@ def _check_password(
         status = PasswordStatus.EXPIRED
     else:
         status = PasswordStatus.OK
-    return PasswordCheck(status, card, expiry, deactivated_now=deactivated_now), account
+    return PasswordCheck(status, card, expiry, deactivated_days=deactivated_days), account
 
 
 def log_in(services: Services, *, email: str, password: str, client_address: str | None) -> PasswordCheck:
@@ -155,7 +155,7 @@ class AnswerCheck:
     account: AccountCard | None = None
     """The account whose answer was right (status OK)."""
     lock_email_queued: bool = False
-    deactivated_now: bool = False
+    deactivated_days: int | None = None
 
 
 def _check_answer(
@@ -203,11 +203,11 @@ def _check_answer(
         return AnswerCheck(status, until, lock_email_queued=queued), None
     assert account is not None and account.id is not None
     credential = accounts.current_credential(uow.session, account.id)
-    deactivated_now = False
+    days = None
     if credential is not None:
-        deactivated_now = _deactivate_if_expired_too_long(services, account, services.expiry(credential.expires_on))
+        days = _deactivate_if_expired_too_long(services, account, services.expiry(credential.expires_on))
     if account.status != "active":
-        return AnswerCheck(AnswerStatus.DEACTIVATED, deactivated_now=deactivated_now), None
+        return AnswerCheck(AnswerStatus.DEACTIVATED, deactivated_days=days), None
     throttle.clear(uow, digest)
     return AnswerCheck(AnswerStatus.OK, account=accounts.card(uow.session, account)), account
 
@@ -283,7 +283,7 @@ class ChangeResult:
     wait: timedelta = timedelta(0)
     locked_until: datetime | None = None
     signed_out_reason: str | None = None
-    deactivated_now: bool = False
+    deactivated_days: int | None = None
     lengths: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -402,7 +402,8 @@ def change_expired_password(
             return ChangeResult(ChangeStatus.WRONG_OLD)
         if check.status is PasswordStatus.DEACTIVATED:
             uow.commit()
-            return ChangeResult(ChangeStatus.DEACTIVATED, account_id=account.id, deactivated_now=check.deactivated_now)
+            days = check.deactivated_days
+            return ChangeResult(ChangeStatus.DEACTIVATED, account_id=account.id, deactivated_days=days)
         result = _apply_new_password(
             services,
             uow,
@@ -449,7 +450,8 @@ def change_signed_in_password(
             return ChangeResult(ChangeStatus.WRONG_ANSWER, account_id=account_id)
         if check.status is AnswerStatus.DEACTIVATED or account is None:
             uow.commit()
-            return ChangeResult(ChangeStatus.DEACTIVATED, account_id=account_id, deactivated_now=check.deactivated_now)
+            days = check.deactivated_days
+            return ChangeResult(ChangeStatus.DEACTIVATED, account_id=account_id, deactivated_days=days)
         result = _apply_new_password(
             services,
             uow,

@@ -181,8 +181,8 @@ def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
     check = usecases.log_in(
         core.services, email=intent.email, password=intent.password, client_address=core.client_address
     )
-    if check.deactivated_now and check.expiry is not None:
-        core.outcome("account_deactivated", reason="expired", days=check.expiry.days_expired())
+    if check.deactivated_days is not None:
+        core.outcome("account_deactivated", reason="expired", days=check.deactivated_days)
     if check.card is not None:
         core.journal.link_account(check.card.id)
     refused = (("password", ""),)
@@ -277,8 +277,8 @@ def forgot_answer(core: SessionCore, state: ForgotQuestion, intent: SubmitAnswer
         note = error(m.WRONG_ANSWER, code="wrong_answer", field="answer")
         return stay(core, notes=(note,), resets=cleared, focus="answer")
     if check.status is AnswerStatus.DEACTIVATED:
-        if check.deactivated_now:
-            core.outcome("account_deactivated", reason="expired")
+        if check.deactivated_days is not None:
+            core.outcome("account_deactivated", reason="expired", days=check.deactivated_days)
         core.outcome("procedure_refused", reason="deactivated")
         return stay(core, notes=(error(m.DEACTIVATED, code="deactivated"),), resets=cleared, focus="answer")
     card = check.account
@@ -347,8 +347,8 @@ def expired_passwords(core: SessionCore, state: ExpiredPasswords, intent: Submit
         core.outcome("old_password_refused", reason="invalid", length=len(intent.old))
         return stay(core, notes=(error(m.WRONG_OLD, code="wrong_old_password"),), resets=cleared, focus="old")
     if result.status is ChangeStatus.DEACTIVATED:
-        if result.deactivated_now:
-            core.outcome("account_deactivated", reason="expired")
+        if result.deactivated_days is not None:
+            core.outcome("account_deactivated", reason="expired", days=result.deactivated_days)
         core.outcome("procedure_refused", reason="deactivated")
         return stay(core, notes=(error(m.DEACTIVATED, code="deactivated"),), resets=cleared, focus="old")
     if result.account_id is not None:
@@ -437,8 +437,8 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
     if result.status is ChangeStatus.SIGNED_OUT:
         return core.signed_out(result.signed_out_reason or "credentials_changed")
     if result.status in (ChangeStatus.STALE, ChangeStatus.DEACTIVATED):
-        if result.deactivated_now:
-            core.outcome("account_deactivated", reason="expired")
+        if result.deactivated_days is not None:
+            core.outcome("account_deactivated", reason="expired", days=result.deactivated_days)
         return core.signed_out("deactivated" if result.status is ChangeStatus.DEACTIVATED else "credentials_changed")
     if result.status is ChangeStatus.LOCKED:
         core.outcome("change_refused", reason="locked")

@@ -1,25 +1,27 @@
-"""domain.flows.forgot.ForgotPasswordFlow on the demo data (SPEC §3.1, §4, §6)."""
+"""« Mot de passe oublié » through the session core, on the demo data (SPEC §3.1, §4, §6)."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import json
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from domain import accounts
+from domain import accounts, usecases
 from domain.accounts import STANDARD_QUESTIONS
-from domain.flows import common
-from domain.flows.forgot import STEPS, ForgotPasswordFlow, ForgotStep
-from domain.flows.login import LoginStatus, log_in
 from domain.i18n import Translator
-from domain.models import AnswerFailure, OutboxEmail, PasswordCredential
+from domain.models import AnswerFailure, JournalEvent, OutboxEmail, PasswordCredential
 from domain.policy import Reason
+from domain.session import SessionCore, Step, View, walk
+from domain.session.intents import Back, OpenForgot, Proceed, SubmitAnswer, SubmitEmail, SubmitNewPassword
+from domain.session.render import PROCEDURES
+from domain.session.states import Procedure
+from domain.session.views import NoDetail, QuestionDetail, SummaryDetail
 from domain.strength import StrengthLevel
+from domain.usecases import PasswordStatus
 from tests.domain.support import (
     HUGO,
     LILA,
@@ -31,35 +33,83 @@ from tests.domain.support import (
     current_hash,
     outbox,
     set_status,
-    solution,
 )
 
 OLD_PASSWORD = "Glycine-Orage-Violon-2023"
 UNKNOWN = "personne.inconnue@exemple.fr"
 
 
-def start(session, email: str = LILA) -> ForgotPasswordFlow:
-    flow = ForgotPasswordFlow(session)
-    outcome = flow.submit_email(email, solution(session))
-    assert outcome.ok, outcome
-    return flow
+def codes(view: View) -> tuple[str, ...]:
+    return tuple(note.code for note in view.notes)
 
 
-def reach_new_password(session, email: str = LILA, answer: str = "  PAUL ") -> ForgotPasswordFlow:
-    flow = start(session, email)
-    outcome = flow.submit_answer(answer)
-    assert outcome.ok, outcome
-    assert flow.step is ForgotStep.NEW_PASSWORD
-    return flow
+def messages(core: SessionCore, view: View) -> tuple[str, ...]:
+    """The notes of a view as the session's user reads them."""
+    t = Translator(core.language)
+    return tuple(note.render(t) for note in view.notes)
+
+
+def locked_until(view: View) -> datetime | None:
+    """The end of the lock a view announces (None: no lock)."""
+    for note in view.notes:
+        if note.code == "locked":
+            until = dict(note.params)["time"]
+            assert isinstance(until, datetime)
+            return until
+    return None
+
+
+def looks(view: View) -> tuple[object, ...]:
+    """What a user sees of a view, apart from its step's own facts (the question)."""
+    return (view.step, view.notes, view.resets, view.focus, view.actions, view.progress, view.fields)
+
+
+def submit_email(core: SessionCore, email: str, captcha: str | None = None) -> View:
+    """« Mot de passe oublié » from the login (if there), then the email and the CAPTCHA."""
+    if core.view().step is Step.LOGIN:
+        walk(core, [OpenForgot(email)])
+    return core.send(SubmitEmail(email, core.captcha.current.solution if captcha is None else captcha))
+
+
+def answer(core: SessionCore, text: str) -> View:
+    return core.send(SubmitAnswer(text))
+
+
+def new_password(core: SessionCore, password: str, confirmation: str) -> View:
+    return core.send(SubmitNewPassword(password, confirmation))
+
+
+def start(services, email: str = LILA) -> SessionCore:
+    """A new session at the security question of ``email``."""
+    core = SessionCore(services)
+    view = submit_email(core, email)
+    assert view.step is Step.FORGOT_QUESTION and not view.notes, view.notes
+    return core
+
+
+def reach_new_password(services, email: str = LILA, given: str = "  PAUL ") -> SessionCore:
+    core = start(services, email)
+    view = answer(core, given)
+    assert not view.notes, view.notes
+    assert view.step is Step.FORGOT_NEW_PASSWORD
+    return core
+
+
+def changed(view: View) -> bool:
+    return view.step is Step.FORGOT_SUMMARY and not view.notes
+
+
+def valid_until(view: View) -> date | None:
+    return view.detail.valid_until if isinstance(view.detail, SummaryDetail) else None
 
 
 _CLIENTS = itertools.count(1)
 
 
-def login(services, email: str, password: str) -> LoginStatus:
+def login(services, email: str, password: str) -> PasswordStatus:
     """One login attempt, from its own client address (per-client throttling stays out)."""
-    session = services.open_session(client_address=f"198.51.100.{next(_CLIENTS) % 250}")
-    return log_in(session, email, password, solution(session)).status
+    client = f"198.51.100.{next(_CLIENTS) % 250}"
+    return usecases.log_in(services, email=email, password=password, client_address=client).status
 
 
 @pytest.fixture
@@ -81,22 +131,41 @@ def counts(services) -> tuple[int, int]:
         )
 
 
+def journal(core: SessionCore) -> list[tuple[str, str, dict[str, object]]]:
+    """(kind, name, detail) of the session's journal events so far, in order."""
+    core.services.journal_writer.flush()
+    with core.services.uow() as uow:
+        events = uow.session.exec(select(JournalEvent).where(JournalEvent.session_reference == core.reference)).all()
+    return [(e.kind, e.name, json.loads(e.detail)) for e in sorted(events, key=lambda e: e.seq)]
+
+
+def ignored(core: SessionCore, intent) -> None:  # type: ignore[no-untyped-def]
+    """``intent`` is not valid at the current step: nothing happens, and it is journaled."""
+    before = core.view()
+    after = core.send(intent)
+    assert after == before
+    kind, name, detail = journal(core)[-1]
+    assert (kind, name, detail["intent"]) == ("intent", "ignored", intent.name)
+
+
 # --- the full path -----------------------------------------------------------------------------
 
 
-def test_full_path(services, demo, session) -> None:
-    flow = ForgotPasswordFlow(session)
-    assert flow.step is ForgotStep.EMAIL and flow.step_number == 1
-    assert flow.submit_email(LILA, solution(session)).ok
-    assert flow.step is ForgotStep.QUESTION and flow.step_number == 2
-    assert flow.email == LILA
-    assert flow.question == "Le prénom de votre conjoint(e) ?"
-    assert flow.submit_answer("  PAUL ").ok
-    assert flow.step is ForgotStep.NEW_PASSWORD and flow.step_number == 3
-    outcome = flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
-    assert outcome.ok and outcome.codes == () and outcome.messages == ()
-    assert flow.step is ForgotStep.SUMMARY and flow.step_number == 4
-    assert flow.valid_until == date(2028, 3, 10)
+def test_full_path(services, demo) -> None:
+    core = SessionCore(services)
+    view = walk(core, [OpenForgot()])
+    assert view.step is Step.FORGOT_EMAIL and view.progress is not None and view.progress.number == 1
+    view = submit_email(core, LILA)
+    assert not view.notes
+    assert view.step is Step.FORGOT_QUESTION and view.progress is not None and view.progress.number == 2
+    assert view.detail == QuestionDetail(LILA, "Le prénom de votre conjoint(e) ?")
+    view = answer(core, "  PAUL ")
+    assert not view.notes
+    assert view.step is Step.FORGOT_NEW_PASSWORD and view.progress is not None and view.progress.number == 3
+    view = new_password(core, NEW_PASSWORD, NEW_PASSWORD)
+    assert changed(view) and codes(view) == () and messages(core, view) == ()
+    assert view.progress is not None and view.progress.number == 4
+    assert valid_until(view) == date(2028, 3, 10)
 
     rows = credentials(services, LILA)
     current = [row for row in rows if row.is_current]
@@ -110,36 +179,49 @@ def test_full_path(services, demo, session) -> None:
     assert len(emails) == 1
     assert emails[0].account_id == account(services, LILA).id
 
-    assert login(services, LILA, NEW_PASSWORD) is LoginStatus.OK
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.INVALID
+    assert login(services, LILA, NEW_PASSWORD) is PasswordStatus.OK
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.INVALID
     assert account(services, LILA).credentials_version == 1
 
 
-def test_steps_in_order() -> None:
-    assert STEPS == (ForgotStep.EMAIL, ForgotStep.QUESTION, ForgotStep.NEW_PASSWORD, ForgotStep.SUMMARY)
+def test_steps_in_order(services) -> None:
+    assert PROCEDURES[Procedure.FORGOT][1] == (
+        Step.FORGOT_EMAIL,
+        Step.FORGOT_QUESTION,
+        Step.FORGOT_NEW_PASSWORD,
+        Step.FORGOT_SUMMARY,
+    )
+    view = walk(SessionCore(services), [OpenForgot()])
+    assert view.progress is not None and view.progress.procedure is Procedure.FORGOT
+    assert view.progress.total == 4 and view.progress.number == 1
 
 
-def test_email_typed_with_other_case_and_blanks(services, demo, session) -> None:
-    flow = start(session, "  LILA.Rosemonde@ORANGE.fr ")
-    assert flow.question == "Le prénom de votre conjoint(e) ?"
-    assert flow.submit_answer("paul").ok
+def test_email_typed_with_other_case_and_blanks(services, demo) -> None:
+    core = SessionCore(services)
+    view = submit_email(core, "  LILA.Rosemonde@ORANGE.fr ")
+    assert isinstance(view.detail, QuestionDetail)
+    assert view.detail.question == "Le prénom de votre conjoint(e) ?"
+    assert answer(core, "paul").step is Step.FORGOT_NEW_PASSWORD
 
 
-@pytest.mark.parametrize("answer", ["Paul", "  PAUL ", "paul", "Ｐａｕｌ", "pAuL"])
-def test_answer_normalised(services, demo, session, answer: str) -> None:
-    flow = start(session)
-    assert flow.submit_answer(answer).ok
+@pytest.mark.parametrize("given", ["Paul", "  PAUL ", "paul", "Ｐａｕｌ", "pAuL"])
+def test_answer_normalised(services, demo, given: str) -> None:
+    core = start(services)
+    view = answer(core, given)
+    assert view.step is Step.FORGOT_NEW_PASSWORD and not view.notes
 
 
-def test_accented_answer(services, demo, session) -> None:
-    flow = start(session, HUGO)
-    assert flow.question == "Le nom de votre premier animal de compagnie ?"
-    assert flow.submit_answer("medor").ok
+def test_accented_answer(services, demo) -> None:
+    core = SessionCore(services)
+    view = submit_email(core, HUGO)
+    assert isinstance(view.detail, QuestionDetail)
+    assert view.detail.question == "Le nom de votre premier animal de compagnie ?"
+    assert answer(core, "medor").step is Step.FORGOT_NEW_PASSWORD
 
 
-def test_outbox_email(services, demo, session) -> None:
-    flow = reach_new_password(session)
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
+def test_outbox_email(services, demo) -> None:
+    core = reach_new_password(services)
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
     (email,) = outbox(services)
     assert email.to_address == LILA
     assert email.kind == "password_changed:forgot"
@@ -153,9 +235,9 @@ def test_outbox_email(services, demo, session) -> None:
     assert email.message_id.startswith("<") and email.message_id.endswith(">")
 
 
-def test_english_account_gets_an_english_email(services, demo, session) -> None:
-    flow = reach_new_password(session, HUGO, "MÉDOR")
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
+def test_english_account_gets_an_english_email(services, demo) -> None:
+    core = reach_new_password(services, HUGO, "MÉDOR")
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
     (email,) = outbox(services)
     assert email.language == "en"
     assert email.to_address == HUGO
@@ -163,60 +245,70 @@ def test_english_account_gets_an_english_email(services, demo, session) -> None:
     assert email.subject == "Professional account - Password change"
 
 
-def test_change_and_email_commit_together(base, services, demo, session, monkeypatch) -> None:
+def test_change_and_email_commit_together(base, services, demo, monkeypatch) -> None:
     """If the outbox row cannot be written, the password does not change either."""
-    flow = reach_new_password(session)
+    core = reach_new_password(services)
     before = current_hash(services, LILA)
-    real = common.password_changed_email
+    real = usecases.password_changed_email
 
-    def broken_email(**kwargs):
+    def broken_email(**kwargs):  # type: ignore[no-untyped-def]
         email = real(**kwargs)
         email.account_id = 999_999  # violates the foreign key at commit
         return email
 
-    monkeypatch.setattr(common, "password_changed_email", broken_email)
-    with pytest.raises(IntegrityError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
+    monkeypatch.setattr(usecases, "password_changed_email", broken_email)
+    view = new_password(core, NEW_PASSWORD, NEW_PASSWORD)
+    # the failure is contained: the user stays on the step and is told nothing was changed
+    assert view.step is Step.FORGOT_NEW_PASSWORD
+    assert codes(view) == ("unavailable",)
+    assert journal(core)[-1][1:] == ("step_failed", {"intent": "submit_new_password", "error": "IntegrityError"})
     assert current_hash(services, LILA) == before
     assert counts(services) == base
     assert account(services, LILA).credentials_version == 0
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.OK
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.OK
+    # once the queue works again, the same step goes through
+    monkeypatch.undo()
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
+    assert counts(services) == added(base)
 
 
-def test_nfd_password_is_stored_as_nfc(services, demo, session) -> None:
+def test_nfd_password_is_stored_as_nfc(services, demo) -> None:
     password = "Été-à-Noël-Glycine-Chaloupe"
-    flow = reach_new_password(session)
+    core = reach_new_password(services)
     nfd = unicodedata.normalize("NFD", password)
-    assert flow.submit_password(nfd, password).ok
-    assert login(services, LILA, password) is LoginStatus.OK
-    assert login(services, LILA, nfd) is LoginStatus.OK
+    assert changed(new_password(core, nfd, password))
+    assert login(services, LILA, password) is PasswordStatus.OK
+    assert login(services, LILA, nfd) is PasswordStatus.OK
 
 
-def test_validity_from_29_february(services, demo, session, clock) -> None:
+def test_validity_from_29_february(services, demo, clock) -> None:
     clock.set(datetime(2028, 2, 29, 10, 0, tzinfo=UTC))  # Lila's password expired meanwhile
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.EXPIRED
-    flow = reach_new_password(session)
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
-    assert flow.valid_until == date(2031, 2, 28)
-    assert login(services, LILA, NEW_PASSWORD) is LoginStatus.OK
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.EXPIRED
+    core = reach_new_password(services)
+    view = new_password(core, NEW_PASSWORD, NEW_PASSWORD)
+    assert changed(view)
+    assert valid_until(view) == date(2031, 2, 28)
+    assert login(services, LILA, NEW_PASSWORD) is PasswordStatus.OK
 
 
 # --- unknown emails look like known ones ---------------------------------------------------------
 
 
-def test_unknown_email_gets_a_decoy_question(services, demo, session) -> None:
-    known = ForgotPasswordFlow(session)
-    unknown = ForgotPasswordFlow(services.open_session())
-    known_outcome = known.submit_email(LILA, "")
-    unknown_outcome = unknown.submit_email(UNKNOWN, "")
-    assert unknown_outcome == known_outcome
-    assert unknown.step is known.step is ForgotStep.QUESTION
-    assert unknown.question in STANDARD_QUESTIONS
+def test_unknown_email_gets_a_decoy_question(services, demo) -> None:
+    known = SessionCore(services)
+    unknown = SessionCore(services)
+    known_view = submit_email(known, LILA, "")
+    unknown_view = submit_email(unknown, UNKNOWN, "")
+    assert looks(unknown_view) == looks(known_view)
+    assert unknown_view.step is known_view.step is Step.FORGOT_QUESTION
+    assert isinstance(unknown_view.detail, QuestionDetail)
+    question = unknown_view.detail.question
+    assert question in STANDARD_QUESTIONS
     # stable for the same email, whatever its case
-    again = ForgotPasswordFlow(services.open_session())
-    again.submit_email("  " + UNKNOWN.upper(), "")
-    assert again.question == unknown.question
-    assert unknown.question == accounts.decoy_question(services.secret_key, UNKNOWN)
+    again = submit_email(SessionCore(services), "  " + UNKNOWN.upper(), "")
+    assert isinstance(again.detail, QuestionDetail)
+    assert again.detail.question == question
+    assert question == accounts.decoy_question(services.secret_key, UNKNOWN)
 
 
 def test_decoy_questions_vary_between_emails(services, demo) -> None:
@@ -225,21 +317,21 @@ def test_decoy_questions_vary_between_emails(services, demo) -> None:
     assert questions <= set(STANDARD_QUESTIONS)
 
 
-def test_unknown_email_wrong_answer_looks_like_a_known_one(services, demo, session) -> None:
-    known = start(session, LILA)
-    unknown = start(services.open_session(), UNKNOWN)
-    known_outcome = known.submit_answer("Pierre")
-    unknown_outcome = unknown.submit_answer("Pierre")
-    assert known_outcome == unknown_outcome
-    assert known_outcome.codes == ("wrong_answer",)
-    assert unknown.step is known.step is ForgotStep.QUESTION
-    assert unknown.submit_answer("Paul").codes == ("wrong_answer",)
+def test_unknown_email_wrong_answer_looks_like_a_known_one(services, demo) -> None:
+    known = start(services, LILA)
+    unknown = start(services, UNKNOWN)
+    known_view = answer(known, "Pierre")
+    unknown_view = answer(unknown, "Pierre")
+    assert looks(known_view) == looks(unknown_view)
+    assert codes(known_view) == ("wrong_answer",)
+    assert unknown_view.step is known_view.step is Step.FORGOT_QUESTION
+    assert codes(answer(unknown, "Paul")) == ("wrong_answer",)
 
 
-def test_unknown_email_can_never_change_a_password(base, services, demo, session) -> None:
-    flow = start(session, UNKNOWN)
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
+def test_unknown_email_can_never_change_a_password(base, services, demo) -> None:
+    core = start(services, UNKNOWN)
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))
+    assert core.view().step is Step.FORGOT_QUESTION
     assert counts(services) == base
 
 
@@ -247,114 +339,117 @@ def test_unknown_email_can_never_change_a_password(base, services, demo, session
 
 
 @pytest.mark.parametrize("email", ["", "lila", "lila@orange", "lila\x1b[0m@orange.fr"])
-def test_invalid_email(services, demo, session, email: str) -> None:
-    flow = ForgotPasswordFlow(session)
-    outcome = flow.submit_email(email, "")
-    assert not outcome.ok
-    assert outcome.codes == ("invalid_email",)
-    assert outcome.messages
-    assert flow.step is ForgotStep.EMAIL
+def test_invalid_email(services, demo, email: str) -> None:
+    core = SessionCore(services)
+    walk(core, [OpenForgot()])
+    view = core.send(SubmitEmail(email, ""))
+    assert codes(view) == ("invalid_email",)
+    assert all(messages(core, view))
+    assert view.step is Step.FORGOT_EMAIL
 
 
-def test_wrong_captcha_refused(captcha_services, captcha_demo, captcha_session) -> None:
-    session = captcha_session
-    flow = ForgotPasswordFlow(session)
-    shown = session.captcha.current
+def test_wrong_captcha_refused(captcha_services, captcha_demo) -> None:
+    core = SessionCore(captcha_services)
+    walk(core, [OpenForgot()])
+    shown = core.captcha.current
     wrong = "".join("2" if c != "2" else "3" for c in shown.solution)
-    outcome = flow.submit_email(LILA, wrong)
-    assert not outcome.ok
-    assert outcome.codes == ("captcha_wrong",)
-    assert flow.step is ForgotStep.EMAIL
-    assert session.captcha.current.serial != shown.serial  # a new image
-    assert not flow.submit_email(LILA, shown.solution).ok  # the old one is spent
-    assert flow.submit_email(LILA, " ".join(solution(session).lower())).ok
-    assert flow.step is ForgotStep.QUESTION
+    view = core.send(SubmitEmail(LILA, wrong))
+    assert codes(view) == ("captcha_wrong",)
+    assert view.step is Step.FORGOT_EMAIL
+    assert core.captcha.current.serial != shown.serial  # a new image
+    assert view.captcha is not None and view.captcha.serial == core.captcha.current.serial
+    assert codes(core.send(SubmitEmail(LILA, shown.solution))) == ("captcha_wrong",)  # the old one is spent
+    view = core.send(SubmitEmail(LILA, " ".join(core.captcha.current.solution.lower())))
+    assert not view.notes
+    assert view.step is Step.FORGOT_QUESTION
 
 
-def test_expired_captcha_refused(captcha_services, captcha_demo, captcha_session, clock) -> None:
-    flow = ForgotPasswordFlow(captcha_session)
-    text = solution(captcha_session)
+def test_expired_captcha_refused(captcha_services, captcha_demo, clock) -> None:
+    core = SessionCore(captcha_services)
+    walk(core, [OpenForgot()])
+    text = core.captcha.current.solution
     clock.advance(timedelta(seconds=captcha_services.settings.captcha_ttl_seconds + 1))
-    assert flow.submit_email(LILA, text).codes == ("captcha_wrong",)
-    assert flow.submit_email(LILA, solution(captcha_session)).ok
+    assert codes(core.send(SubmitEmail(LILA, text))) == ("captcha_wrong",)
+    assert submit_email(core, LILA).step is Step.FORGOT_QUESTION
 
 
 # --- lockout ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("email", [LILA, UNKNOWN])
-def test_five_wrong_answers_lock_the_procedure(services, demo, session, clock, email: str) -> None:
-    flow = start(session, email)
+def test_five_wrong_answers_lock_the_procedure(services, demo, clock, email: str) -> None:
+    core = start(services, email)
     for attempt in range(4):
-        outcome = flow.submit_answer(f"Pierre{attempt}")
-        assert outcome.codes == ("wrong_answer",)
-        assert outcome.locked_until is None
-    fifth = flow.submit_answer("Jacques")
-    assert not fifth.ok
-    assert fifth.codes == ("locked",)
-    assert fifth.locked_until == START + timedelta(minutes=15)
-    assert "10:15" in fifth.messages[0]  # Paris time (UTC+1 in March)
+        view = answer(core, f"Pierre{attempt}")
+        assert codes(view) == ("wrong_answer",)
+        assert locked_until(view) is None
+    fifth = answer(core, "Jacques")
+    assert fifth.step is Step.FORGOT_QUESTION
+    assert codes(fifth) == ("locked",)
+    until = locked_until(fifth)
+    assert until == START + timedelta(minutes=15)
+    assert "10:15" in messages(core, fifth)[0]  # Paris time (UTC+1 in March)
     # even the right answer is refused now
-    assert flow.submit_answer("Paul").codes == ("locked",)
-    assert flow.step is ForgotStep.QUESTION
+    assert codes(answer(core, "Paul")) == ("locked",)
+    assert core.view().step is Step.FORGOT_QUESTION
     # a new procedure for the same address is refused at the first step
-    other = ForgotPasswordFlow(services.open_session())
-    refused = other.submit_email(email.upper(), "")
-    assert refused.codes == ("locked",)
-    assert refused.locked_until == fifth.locked_until
-    assert other.step is ForgotStep.EMAIL
+    other = SessionCore(services)
+    refused = submit_email(other, email.upper(), "")
+    assert codes(refused) == ("locked",)
+    assert locked_until(refused) == until
+    assert refused.step is Step.FORGOT_EMAIL
     # the lock ends after the lockout
-    clock.set(fifth.locked_until - timedelta(seconds=1))
-    assert ForgotPasswordFlow(services.open_session()).submit_email(email, "").codes == ("locked",)
-    clock.set(fifth.locked_until + timedelta(seconds=1))
-    after = start(services.open_session(), email)
+    assert until is not None
+    clock.set(until - timedelta(seconds=1))
+    assert codes(submit_email(SessionCore(services), email, "")) == ("locked",)
+    clock.set(until + timedelta(seconds=1))
+    after = start(services, email)
     if email == LILA:
-        assert after.submit_answer("Paul").ok
+        assert answer(after, "Paul").step is Step.FORGOT_NEW_PASSWORD
     else:
-        assert after.submit_answer("Paul").codes == ("wrong_answer",)
+        assert codes(answer(after, "Paul")) == ("wrong_answer",)
 
 
 def test_locked_and_unknown_outcomes_look_alike(services, demo) -> None:
     outcomes = []
     for email in (LILA, UNKNOWN):
-        flow = start(services.open_session(), email)
+        core = start(services, email)
         for _ in range(5):
-            outcome = flow.submit_answer("Pierre")
-        outcomes.append(outcome)
+            view = answer(core, "Pierre")
+        outcomes.append(looks(view))
     assert outcomes[0] == outcomes[1]
 
 
 @pytest.mark.parametrize("email", [LILA, UNKNOWN])
-def test_lock_lasts_until_the_announced_time(services, demo, session, clock, email: str) -> None:
-    flow = start(session, email)
+def test_lock_lasts_until_the_announced_time(services, demo, clock, email: str) -> None:
+    core = start(services, email)
     for attempt in range(4):
-        assert flow.submit_answer(f"Pierre{attempt}").codes == ("wrong_answer",)
+        assert codes(answer(core, f"Pierre{attempt}")) == ("wrong_answer",)
         clock.advance(timedelta(minutes=1))
-    fifth = flow.submit_answer("Jacques")  # at 09:04 UTC
-    assert fifth.codes == ("locked",)
-    assert fifth.locked_until == START + timedelta(minutes=19)
-    assert "10:19" in fifth.messages[0]
+    fifth = answer(core, "Jacques")  # at 09:04 UTC
+    assert codes(fifth) == ("locked",)
+    assert locked_until(fifth) == START + timedelta(minutes=19)
+    assert "10:19" in messages(core, fifth)[0]
     clock.set(START + timedelta(minutes=15, seconds=1))
-    assert ForgotPasswordFlow(services.open_session()).submit_email(email, "").codes == ("locked",)
-    assert flow.submit_answer("Paul").codes == ("locked",)
+    assert codes(submit_email(SessionCore(services), email, "")) == ("locked",)
+    assert codes(answer(core, "Paul")) == ("locked",)
 
 
-def test_lock_never_prevents_logging_in(services, demo, session) -> None:
-    flow = start(session)
+def test_lock_never_prevents_logging_in(services, demo) -> None:
+    core = start(services)
     for _ in range(5):
-        flow.submit_answer("Pierre")
-    assert flow.submit_answer("Paul").codes == ("locked",)
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.OK
+        answer(core, "Pierre")
+    assert codes(answer(core, "Paul")) == ("locked",)
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.OK
 
 
 def test_lock_is_per_address_and_case_insensitive(services, demo, clock) -> None:
     for variant in ["lila.rosemonde@orange.fr", "LILA.ROSEMONDE@ORANGE.FR", "Lila.Rosemonde@Orange.fr"] * 2:
-        flow = start(services.open_session(), variant)
-        outcome = flow.submit_answer("Pierre")
-        if outcome.codes == ("locked",):
+        view = answer(start(services, variant), "Pierre")
+        if codes(view) == ("locked",):
             break
-    assert outcome.codes == ("locked",)
-    assert start(services.open_session(), HUGO).submit_answer("Médor").ok
+    assert codes(view) == ("locked",)
+    assert answer(start(services, HUGO), "Médor").step is Step.FORGOT_NEW_PASSWORD
     # throttling rows keep a keyed hash, never the address
     with services.uow() as uow:
         digests = {row.email_digest for row in uow.session.exec(select(AnswerFailure)).all()}
@@ -362,37 +457,37 @@ def test_lock_is_per_address_and_case_insensitive(services, demo, clock) -> None
     assert not any("lila" in digest for digest in digests)
 
 
-def test_wrong_answers_spread_over_more_than_the_window_do_not_lock(services, demo, session, clock) -> None:
-    flow = start(session)
+def test_wrong_answers_spread_over_more_than_the_window_do_not_lock(services, demo, clock) -> None:
+    core = start(services)
     for _ in range(6):
-        assert flow.submit_answer("Pierre").codes == ("wrong_answer",)
+        assert codes(answer(core, "Pierre")) == ("wrong_answer",)
         clock.advance(timedelta(minutes=4))
-    assert flow.submit_answer("Paul").ok
+    assert answer(core, "Paul").step is Step.FORGOT_NEW_PASSWORD
 
 
-def test_right_answer_clears_failures(services, demo, session) -> None:
-    flow = start(session)
+def test_right_answer_clears_failures(services, demo) -> None:
+    core = start(services)
     for _ in range(4):
-        flow.submit_answer("Pierre")
-    assert flow.submit_answer("Paul").ok
-    again = start(services.open_session())
+        answer(core, "Pierre")
+    assert answer(core, "Paul").step is Step.FORGOT_NEW_PASSWORD
+    again = start(services)
     for _ in range(4):
-        assert again.submit_answer("Pierre").codes == ("wrong_answer",)
+        assert codes(answer(again, "Pierre")) == ("wrong_answer",)
 
 
-def test_empty_answers_are_not_failures(services, demo, session) -> None:
-    flow = start(session)
+def test_empty_answers_are_not_failures(services, demo) -> None:
+    core = start(services)
     for _ in range(8):
-        outcome = flow.submit_answer("   ")
-        assert outcome.codes == ("empty_answer",)
-    assert flow.submit_answer("Paul").ok
+        view = answer(core, "   ")
+        assert codes(view) == ("empty_answer",)
+    assert answer(core, "Paul").step is Step.FORGOT_NEW_PASSWORD
 
 
 # --- new password ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("password", "confirmation", "codes"),
+    ("password", "confirmation", "reasons"),
     [
         ("motdepassemotdepasse", "motdepassemotdepasse", (Reason.TOO_WEAK,)),
         ("LilaRosemondePaul2023", "LilaRosemondePaul2023", (Reason.TOO_WEAK,)),
@@ -404,47 +499,46 @@ def test_empty_answers_are_not_failures(services, demo, session) -> None:
     ],
 )
 def test_refused_passwords_write_nothing(
-    base, services, demo, session, password: str, confirmation: str, codes: tuple[Reason, ...]
+    base, services, demo, password: str, confirmation: str, reasons: tuple[Reason, ...]
 ) -> None:
-    flow = reach_new_password(session)
+    core = reach_new_password(services)
     before_hash = current_hash(services, LILA)
-    outcome = flow.submit_password(password, confirmation)
-    assert not outcome.ok
-    assert outcome.codes == codes
-    assert len(outcome.messages) == len(codes) and all(outcome.messages)
-    assert flow.step is ForgotStep.NEW_PASSWORD
-    assert flow.valid_until is None
+    view = new_password(core, password, confirmation)
+    assert codes(view) == reasons
+    assert len(messages(core, view)) == len(reasons) and all(messages(core, view))
+    assert view.step is Step.FORGOT_NEW_PASSWORD
+    assert view.detail == NoDetail() and valid_until(view) is None
     assert counts(services) == base
     assert current_hash(services, LILA) == before_hash
     assert account(services, LILA).credentials_version == 0
     # the user can try again on the same screen
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
     assert counts(services) == added(base)
 
 
-def test_the_security_answer_counts_as_a_personal_word(services, demo, session) -> None:
+def test_the_security_answer_counts_as_a_personal_word(services, demo) -> None:
     password = "MedorMedor-Tambour75"  # Moyen in general, Faible for the owner of Médor
     assert services.policy.strength(password) is not StrengthLevel.FAIBLE
-    flow = reach_new_password(session, HUGO, "Médor")
-    assert flow.strength(password) is StrengthLevel.FAIBLE
-    assert flow.submit_password(password, password).codes == (Reason.TOO_WEAK,)
+    core = reach_new_password(services, HUGO, "Médor")
+    assert core.estimate(password) is StrengthLevel.FAIBLE
+    assert codes(new_password(core, password, password)) == (Reason.TOO_WEAK,)
 
 
-def test_meter(services, demo, session) -> None:
-    flow = reach_new_password(session)
-    assert flow.strength("") is None
-    assert flow.strength("LilaRosemondePaul2023") is StrengthLevel.FAIBLE
-    assert flow.strength(NEW_PASSWORD) in (StrengthLevel.MOYEN, StrengthLevel.FORT)
+def test_meter(services, demo) -> None:
+    core = reach_new_password(services)
+    assert core.estimate("") is None
+    assert core.estimate("LilaRosemondePaul2023") is StrengthLevel.FAIBLE
+    assert core.estimate(NEW_PASSWORD) in (StrengthLevel.MOYEN, StrengthLevel.FORT)
 
 
-def test_history(services, demo, session, clock) -> None:
-    assert reach_new_password(session).submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
+def test_history(services, demo, clock) -> None:
+    assert changed(new_password(reach_new_password(services), NEW_PASSWORD, NEW_PASSWORD))
     clock.advance(timedelta(days=1))
-    flow = reach_new_password(services.open_session())
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).codes == (Reason.SAME_AS_PREVIOUS,)
-    assert flow.submit_password(OLD_PASSWORD, OLD_PASSWORD).codes == (Reason.SAME_AS_PREVIOUS,)
-    assert flow.submit_password(OTHER_PASSWORD, OTHER_PASSWORD).ok
-    assert login(services, LILA, OTHER_PASSWORD) is LoginStatus.OK
+    core = reach_new_password(services)
+    assert codes(new_password(core, NEW_PASSWORD, NEW_PASSWORD)) == (Reason.SAME_AS_PREVIOUS,)
+    assert codes(new_password(core, OLD_PASSWORD, OLD_PASSWORD)) == (Reason.SAME_AS_PREVIOUS,)
+    assert changed(new_password(core, OTHER_PASSWORD, OTHER_PASSWORD))
+    assert login(services, LILA, OTHER_PASSWORD) is PasswordStatus.OK
     assert len(outbox(services)) == 2
 
 
@@ -456,13 +550,13 @@ def test_history_depth_one(make_services, clock) -> None:
     passwords = [OLD_PASSWORD, NEW_PASSWORD, OTHER_PASSWORD]
     for password in passwords[1:]:
         clock.advance(timedelta(days=1))
-        assert reach_new_password(services.open_session()).submit_password(password, password).ok
+        assert changed(new_password(reach_new_password(services), password, password))
     assert len(credentials(services, LILA)) == 2  # the current one and one previous
     clock.advance(timedelta(days=1))
-    flow = reach_new_password(services.open_session())
-    assert flow.submit_password(OTHER_PASSWORD, OTHER_PASSWORD).codes == (Reason.SAME_AS_PREVIOUS,)
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).codes == (Reason.SAME_AS_PREVIOUS,)
-    assert flow.submit_password(OLD_PASSWORD, OLD_PASSWORD).ok  # out of history
+    core = reach_new_password(services)
+    assert codes(new_password(core, OTHER_PASSWORD, OTHER_PASSWORD)) == (Reason.SAME_AS_PREVIOUS,)
+    assert codes(new_password(core, NEW_PASSWORD, NEW_PASSWORD)) == (Reason.SAME_AS_PREVIOUS,)
+    assert changed(new_password(core, OLD_PASSWORD, OLD_PASSWORD))  # out of history
 
 
 def test_history_is_trimmed(services, demo, clock) -> None:
@@ -470,105 +564,107 @@ def test_history_is_trimmed(services, demo, clock) -> None:
     for index in range(depth + 2):
         clock.advance(timedelta(days=1))
         password = f"Horizon-Luciole-Chaloupe-{index:02d}x"
-        flow = reach_new_password(services.open_session())
-        assert flow.submit_password(password, password).ok, index
+        view = new_password(reach_new_password(services), password, password)
+        assert changed(view), (index, view.notes)
     rows = credentials(services, LILA)
     assert len(rows) == depth + 1
     assert sum(row.is_current for row in rows) == 1
 
 
 def test_stale_change(base, services, demo) -> None:
-    first = reach_new_password(services.open_session())
-    second = reach_new_password(services.open_session())
-    assert first.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
-    outcome = second.submit_password(OTHER_PASSWORD, OTHER_PASSWORD)
-    assert outcome.codes == ("stale",)
+    first = reach_new_password(services)
+    second = reach_new_password(services)
+    assert changed(new_password(first, NEW_PASSWORD, NEW_PASSWORD))
+    view = new_password(second, OTHER_PASSWORD, OTHER_PASSWORD)
+    assert codes(view) == ("stale",)
+    assert view.step is Step.FORGOT_EMAIL  # "Start again."
     assert counts(services) == added(base)
-    assert login(services, LILA, NEW_PASSWORD) is LoginStatus.OK
-    assert login(services, LILA, OTHER_PASSWORD) is LoginStatus.INVALID
+    assert login(services, LILA, NEW_PASSWORD) is PasswordStatus.OK
+    assert login(services, LILA, OTHER_PASSWORD) is PasswordStatus.INVALID
 
 
-def test_no_password_before_the_answer(base, services, demo, session) -> None:
-    flow = ForgotPasswordFlow(session)
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
-    flow = start(session)
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
-    flow.submit_answer("Pierre")
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
+def test_no_password_before_the_answer(base, services, demo) -> None:
+    core = SessionCore(services)
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))  # at the login
+    walk(core, [OpenForgot()])
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))  # at the email step
+    core = start(services)
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))
+    answer(core, "Pierre")
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))
+    assert core.view().step is Step.FORGOT_QUESTION
     assert counts(services) == base
 
 
-def test_no_second_change_from_the_summary(base, services, demo, session) -> None:
-    flow = reach_new_password(session)
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
-    with pytest.raises(RuntimeError):
-        flow.submit_password(OTHER_PASSWORD, OTHER_PASSWORD)
+def test_no_second_change_from_the_summary(base, services, demo) -> None:
+    core = reach_new_password(services)
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
+    ignored(core, SubmitNewPassword(OTHER_PASSWORD, OTHER_PASSWORD))
+    assert core.view().step is Step.FORGOT_SUMMARY
     assert counts(services) == added(base)
 
 
-def test_deactivated_account(services, demo, session) -> None:
+def test_deactivated_account(services, demo) -> None:
     set_status(services, LILA, "deactivated")
-    flow = start(session)
-    assert flow.submit_answer("Pierre").codes == ("wrong_answer",)  # nothing revealed
-    outcome = flow.submit_answer("Paul")
-    assert outcome.codes == ("deactivated",)
-    assert flow.step is ForgotStep.QUESTION
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)
+    core = start(services)
+    assert codes(answer(core, "Pierre")) == ("wrong_answer",)  # nothing revealed
+    view = answer(core, "Paul")
+    assert codes(view) == ("deactivated",)
+    assert view.step is Step.FORGOT_QUESTION
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))
 
 
 # --- back --------------------------------------------------------------------------------------
 
 
-def test_back_goes_one_step_back(base, services, demo, session) -> None:
-    flow = ForgotPasswordFlow(session)
-    assert flow.back() is ForgotStep.EMAIL  # nothing before the first step
-    assert flow.submit_email(LILA, "").ok
-    assert flow.back() is ForgotStep.EMAIL
-    assert flow.submit_email(LILA, "").ok
-    assert flow.submit_answer("Paul").ok
-    assert flow.back() is ForgotStep.QUESTION
-    with pytest.raises(RuntimeError):
-        flow.submit_password(NEW_PASSWORD, NEW_PASSWORD)  # the answer must be given again
-    assert flow.submit_answer("Paul").ok
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
-    assert flow.back() is ForgotStep.SUMMARY  # no way back from the summary
+def test_back_goes_one_step_back(base, services, demo) -> None:
+    core = SessionCore(services)
+    walk(core, [OpenForgot()])
+    assert core.send(Back()).step is Step.LOGIN  # nothing before the first step: the login
+    assert submit_email(core, LILA, "").step is Step.FORGOT_QUESTION
+    assert core.send(Back()).step is Step.FORGOT_EMAIL
+    assert submit_email(core, LILA, "").step is Step.FORGOT_QUESTION
+    assert answer(core, "Paul").step is Step.FORGOT_NEW_PASSWORD
+    assert core.send(Back()).step is Step.FORGOT_QUESTION
+    ignored(core, SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD))  # the answer must be given again
+    assert answer(core, "Paul").step is Step.FORGOT_NEW_PASSWORD
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
+    ignored(core, Back())  # no way back from the summary
+    assert core.view().step is Step.FORGOT_SUMMARY
+    assert core.send(Proceed()).step is Step.LOGIN  # only on, to the login
     assert counts(services) == added(base)
 
 
-def test_back_then_other_email(services, demo, session) -> None:
-    flow = start(session, LILA)
-    flow.back()
-    assert flow.submit_email(HUGO, "").ok
-    assert flow.question == "Le nom de votre premier animal de compagnie ?"
-    assert flow.submit_answer("Paul").codes == ("wrong_answer",)
-    assert flow.submit_answer("Médor").ok
-    assert flow.submit_password(NEW_PASSWORD, NEW_PASSWORD).ok
-    assert login(services, HUGO, NEW_PASSWORD) is LoginStatus.OK
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.OK
+def test_back_then_other_email(services, demo) -> None:
+    core = start(services, LILA)
+    core.send(Back())
+    view = submit_email(core, HUGO, "")
+    assert view.step is Step.FORGOT_QUESTION
+    assert isinstance(view.detail, QuestionDetail)
+    assert view.detail.question == "Le nom de votre premier animal de compagnie ?"
+    assert codes(answer(core, "Paul")) == ("wrong_answer",)
+    assert answer(core, "Médor").step is Step.FORGOT_NEW_PASSWORD
+    assert changed(new_password(core, NEW_PASSWORD, NEW_PASSWORD))
+    assert login(services, HUGO, NEW_PASSWORD) is PasswordStatus.OK
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.OK
 
 
-def test_submit_email_out_of_order_cannot_retarget_a_verified_flow(services, demo, session) -> None:
+def test_submit_email_out_of_order_cannot_retarget_a_verified_flow(services, demo) -> None:
     # the attacker locks the victim's procedure (anyone can: 5 wrong answers)
-    locker = start(services.open_session(), LILA)
+    locker = start(services, LILA)
     for _ in range(5):
-        locker.submit_answer("Pierre")
+        answer(locker, "Pierre")
     # the attacker verifies their own account (Hugo), then retargets
-    flow = reach_new_password(session, HUGO, "Médor")
-    with pytest.raises(RuntimeError):
-        flow.submit_email(LILA, "")
+    core = reach_new_password(services, HUGO, "Médor")
+    ignored(core, SubmitEmail(LILA, ""))
     victim_hash = current_hash(services, LILA)
-    with contextlib.suppress(RuntimeError):
-        flow.submit_password(OTHER_PASSWORD, OTHER_PASSWORD)
+    new_password(core, OTHER_PASSWORD, OTHER_PASSWORD)
     assert current_hash(services, LILA) == victim_hash
-    assert login(services, LILA, OTHER_PASSWORD) is LoginStatus.INVALID
+    assert login(services, LILA, OTHER_PASSWORD) is PasswordStatus.INVALID
 
 
-def test_abandoned_reset_leaves_the_current_password(base, services, demo, session) -> None:
-    flow = reach_new_password(session)
-    assert flow.strength(NEW_PASSWORD) is not None
-    assert login(services, LILA, OLD_PASSWORD) is LoginStatus.OK
+def test_abandoned_reset_leaves_the_current_password(base, services, demo) -> None:
+    core = reach_new_password(services)
+    assert core.estimate(NEW_PASSWORD) is not None
+    assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.OK
     assert counts(services) == base

@@ -1,18 +1,26 @@
-"""domain.flows.login.log_in (SPEC §3.2, §3.4)."""
+"""« Connexion » (SPEC §3.2, §3.4): the LogIn intent of the session core and the
+domain.usecases.log_in use case behind it."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from domain.flows.login import LoginStatus, log_in
+from domain.accounts import AccountCard
+from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
+from domain.i18n import Translator
 from domain.models import PasswordCredential
-from tests.domain.support import HUGO, LILA, account, credentials, set_status, solution
+from domain.session import SessionCore, Step, View
+from domain.session.intents import LogIn
+from domain.session.views import AccountDetail, AlertDetail, NoDetail
+from domain.usecases import PasswordStatus
+from tests.domain.support import HUGO, LILA, account, credentials, set_status
 
 PARIS = ZoneInfo("Europe/Paris")  # settings.timezone: users' days are Paris days
 
@@ -23,84 +31,129 @@ HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
 _CLIENTS = itertools.count(1)
 
 
-def attempt(services, email: str, password: str, *, language=None):
+def signed_in_account(core: SessionCore) -> int | None:
+    """The account the session is signed in to (None: not signed in)."""
+    try:
+        return core.signed_in[0]
+    except AssertionError:
+        return None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One LogIn sent to a fresh session core, and what the view it got back shows."""
+
+    core: SessionCore
+    view: View
+
+    @property
+    def status(self) -> PasswordStatus:
+        if self.view.step in (Step.HOME, Step.EXPIRY_ALERT):
+            return PasswordStatus.OK
+        if self.view.step is Step.EXPIRED_EMAIL:
+            return PasswordStatus.EXPIRED
+        assert self.view.step is Step.LOGIN, self.view.step
+        (note,) = self.view.notes
+        return PasswordStatus(note.code)
+
+    @property
+    def message(self) -> str:
+        return " ".join(note.render(Translator(self.core.language)) for note in self.view.notes)
+
+    @property
+    def card(self) -> AccountCard | None:
+        detail = self.view.detail
+        return detail.card if isinstance(detail, AccountDetail | AlertDetail) else None
+
+    @property
+    def expiry(self) -> ExpiryStatus | None:
+        detail = self.view.detail
+        return detail.expiry if isinstance(detail, AccountDetail | AlertDetail) else None
+
+
+def attempt(services, email: str, password: str, *, language=None) -> Attempt:
     """One login attempt, from its own client address (per-client throttling stays out)."""
-    session = services.open_session(language=language, client_address=f"203.0.113.{next(_CLIENTS) % 250}")
-    return session, log_in(session, email, password, solution(session))
+    core = SessionCore(services, language=language, client_address=f"203.0.113.{next(_CLIENTS) % 250}")
+    return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
 
 
 def test_right_password(services, demo) -> None:
-    session, result = attempt(services, LILA, LILA_PASSWORD)
-    assert result.status is LoginStatus.OK
+    result = attempt(services, LILA, LILA_PASSWORD)
+    assert result.status is PasswordStatus.OK
+    assert result.view.step is Step.HOME  # valid for long: no alert
     assert result.card is not None and result.card.email == LILA
     assert result.card.password_expires_on is not None
-    assert session.signed_in_account == account(services, LILA).id
+    assert signed_in_account(result.core) == account(services, LILA).id
 
 
 def test_email_case_and_blanks(services, demo) -> None:
-    _, result = attempt(services, "  LILA.Rosemonde@Orange.FR ", LILA_PASSWORD)
-    assert result.status is LoginStatus.OK
+    result = attempt(services, "  LILA.Rosemonde@Orange.FR ", LILA_PASSWORD)
+    assert result.status is PasswordStatus.OK
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_wrong_password_and_unknown_email_same_message(services, demo, language) -> None:
-    wrong_session, wrong = attempt(services, LILA, "Glycine-Orage-Violon-2024", language=language)
-    _, unknown = attempt(services, "personne@exemple.fr", LILA_PASSWORD, language=language)
-    _, empty = attempt(services, "", LILA_PASSWORD, language=language)
-    _, other = attempt(services, HUGO, LILA_PASSWORD, language=language)
-    assert wrong.status is unknown.status is empty.status is other.status is LoginStatus.INVALID
+    wrong = attempt(services, LILA, "Glycine-Orage-Violon-2024", language=language)
+    unknown = attempt(services, "personne@exemple.fr", LILA_PASSWORD, language=language)
+    empty = attempt(services, "", LILA_PASSWORD, language=language)
+    other = attempt(services, HUGO, LILA_PASSWORD, language=language)
+    assert wrong.status is unknown.status is empty.status is other.status is PasswordStatus.INVALID
+    assert wrong.view.notes == unknown.view.notes == empty.view.notes == other.view.notes
     assert wrong.message == unknown.message == empty.message == other.message
     assert wrong.message
     assert wrong.card is None and unknown.card is None
-    assert wrong_session.signed_in_account is None
+    assert isinstance(wrong.view.detail, NoDetail) and isinstance(unknown.view.detail, NoDetail)
+    assert signed_in_account(wrong.core) is None
 
 
 def test_password_is_case_sensitive(services, demo) -> None:
-    assert attempt(services, LILA, LILA_PASSWORD.lower())[1].status is LoginStatus.INVALID
-    assert attempt(services, LILA, " " + LILA_PASSWORD)[1].status is LoginStatus.INVALID
+    assert attempt(services, LILA, LILA_PASSWORD.lower()).status is PasswordStatus.INVALID
+    assert attempt(services, LILA, " " + LILA_PASSWORD).status is PasswordStatus.INVALID
 
 
 def test_expired_password(services, demo, clock) -> None:
-    card = attempt(services, LILA, LILA_PASSWORD)[1].card
+    card = attempt(services, LILA, LILA_PASSWORD).card
     assert card is not None and card.password_expires_on is not None
     expires_on = card.password_expires_on
     clock.set(datetime.combine(expires_on, time(23, 59), tzinfo=PARIS))
-    assert attempt(services, LILA, LILA_PASSWORD)[1].status is LoginStatus.OK  # last valid day
+    assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.OK  # last valid day
     clock.set(datetime.combine(expires_on + timedelta(days=1), time(0, 1), tzinfo=PARIS))
-    session, result = attempt(services, LILA, LILA_PASSWORD)
-    assert result.status is LoginStatus.EXPIRED
-    assert session.signed_in_account is None  # never opens the account space
+    result = attempt(services, LILA, LILA_PASSWORD)
+    assert result.status is PasswordStatus.EXPIRED
+    assert signed_in_account(result.core) is None  # never opens the account space
     # a wrong password on an expired account is just wrong
-    assert attempt(services, LILA, "nope")[1].status is LoginStatus.INVALID
+    assert attempt(services, LILA, "nope").status is PasswordStatus.INVALID
 
 
 def test_expired_after_three_years(services, demo, clock) -> None:
     (hugo,) = credentials(services, HUGO)
     assert hugo.expires_on == services.policy.expires_on(hugo.set_at.date())
     clock.set(datetime.combine(hugo.expires_on, time(12, 0), tzinfo=UTC))
-    assert attempt(services, HUGO, HUGO_PASSWORD)[1].status is LoginStatus.OK
+    assert attempt(services, HUGO, HUGO_PASSWORD).status is PasswordStatus.OK
     clock.advance(timedelta(days=1))
-    assert attempt(services, HUGO, HUGO_PASSWORD)[1].status is LoginStatus.EXPIRED
+    assert attempt(services, HUGO, HUGO_PASSWORD).status is PasswordStatus.EXPIRED
 
 
 def test_wrong_captcha(captcha_services, captcha_demo) -> None:
-    session = captcha_services.open_session()
-    wrong = "".join("2" if c != "2" else "3" for c in solution(session))
-    result = log_in(session, LILA, LILA_PASSWORD, wrong)
-    assert result.status is LoginStatus.CAPTCHA
-    assert result.message and result.card is None
-    assert session.signed_in_account is None
-    result = log_in(session, LILA, LILA_PASSWORD, solution(session).lower())
-    assert result.status is LoginStatus.OK
+    core = SessionCore(captcha_services)
+    wrong = "".join("2" if c != "2" else "3" for c in core.captcha.current.solution)
+    view = core.send(LogIn(LILA, LILA_PASSWORD, wrong))
+    assert view.step is Step.LOGIN
+    (note,) = view.notes
+    assert note.code == "captcha_wrong" and note.render(Translator(core.language))
+    assert isinstance(view.detail, NoDetail)
+    assert signed_in_account(core) is None
+    view = core.send(LogIn(LILA, LILA_PASSWORD, core.captcha.current.solution.lower()))
+    assert view.step is Step.HOME
 
 
 def test_deactivated(services, demo) -> None:
     set_status(services, LILA, "deactivated")
-    _, right = attempt(services, LILA, LILA_PASSWORD)
-    assert right.status is LoginStatus.DEACTIVATED
-    assert right.card is None
-    _, wrong = attempt(services, LILA, "nope")
-    assert wrong.status is LoginStatus.INVALID  # nothing revealed without the password
+    right = attempt(services, LILA, LILA_PASSWORD)
+    assert right.status is PasswordStatus.DEACTIVATED
+    assert right.card is None and signed_in_account(right.core) is None
+    wrong = attempt(services, LILA, "nope")
+    assert wrong.status is PasswordStatus.INVALID  # nothing revealed without the password
 
 
 def test_login_rehashes_old_parameters(services, demo) -> None:
@@ -111,8 +164,8 @@ def test_login_rehashes_old_parameters(services, demo) -> None:
         row.password_hash = old
         uow.session.add(row)
         uow.commit()
-    assert attempt(services, LILA, LILA_PASSWORD)[1].status is LoginStatus.OK
+    assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.OK
     (row,) = credentials(services, LILA)
     assert row.password_hash != old
     assert row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    assert attempt(services, LILA, LILA_PASSWORD)[1].status is LoginStatus.OK
+    assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.OK

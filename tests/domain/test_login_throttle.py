@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.accounts import AccountCard
 from domain.demo import seed_demo
-from domain.flows.login import LoginStatus, log_in
-from tests.domain.support import HUGO, LILA, account, solution
+from domain.i18n import Translator
+from domain.session import SessionCore, Step, View
+from domain.session.intents import LogIn
+from domain.session.views import AccountDetail, AlertDetail
+from domain.usecases import PasswordStatus
+from tests.domain.support import HUGO, LILA, account
 
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
@@ -24,13 +30,48 @@ def fresh_client() -> str:
     return f"198.18.{number // 250}.{number % 250}"
 
 
-def attempt(services, email: str, password: str, client: str | None = None, *, language=None):
-    session = services.open_session(language=language, client_address=client or fresh_client())
-    return session, log_in(session, email, password, solution(session))
+def signed_in_account(core: SessionCore) -> int | None:
+    """The account the session is signed in to (None: not signed in)."""
+    try:
+        return core.signed_in[0]
+    except AssertionError:
+        return None
 
 
-def status(services, email: str, password: str, client: str | None = None) -> LoginStatus:
-    return attempt(services, email, password, client)[1].status
+@dataclass(frozen=True)
+class Attempt:
+    """One LogIn sent to a fresh session core, and what the view it got back shows."""
+
+    core: SessionCore
+    view: View
+
+    @property
+    def status(self) -> PasswordStatus:
+        if self.view.step in (Step.HOME, Step.EXPIRY_ALERT):
+            return PasswordStatus.OK
+        if self.view.step is Step.EXPIRED_EMAIL:
+            return PasswordStatus.EXPIRED
+        assert self.view.step is Step.LOGIN, self.view.step
+        (note,) = self.view.notes
+        return PasswordStatus(note.code)
+
+    @property
+    def message(self) -> str:
+        return " ".join(note.render(Translator(self.core.language)) for note in self.view.notes)
+
+    @property
+    def card(self) -> AccountCard | None:
+        detail = self.view.detail
+        return detail.card if isinstance(detail, AccountDetail | AlertDetail) else None
+
+
+def attempt(services, email: str, password: str, client: str | None = None, *, language=None) -> Attempt:
+    core = SessionCore(services, language=language, client_address=client or fresh_client())
+    return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
+
+
+def status(services, email: str, password: str, client: str | None = None) -> PasswordStatus:
+    return attempt(services, email, password, client).status
 
 
 def seconds_in(message: str) -> int:
@@ -43,34 +84,34 @@ def test_delays_double_after_the_free_failures(services, demo, clock) -> None:
     assert services.settings.login_free_failures == 3
     client = "198.51.100.7"
     for _ in range(3):
-        assert status(services, LILA, WRONG, client) is LoginStatus.INVALID
+        assert status(services, LILA, WRONG, client) is PasswordStatus.INVALID
     for delay in (1, 2, 4, 8):
         # during the wait, even the right password is refused, with the seconds to wait
-        session, result = attempt(services, LILA, LILA_PASSWORD, client)
-        assert result.status is LoginStatus.THROTTLED
+        result = attempt(services, LILA, LILA_PASSWORD, client)
+        assert result.status is PasswordStatus.THROTTLED
         assert seconds_in(result.message) == delay
-        assert session.signed_in_account is None and result.card is None
+        assert signed_in_account(result.core) is None and result.card is None
         clock.advance(timedelta(seconds=delay) - timedelta(milliseconds=1))
-        assert status(services, LILA, LILA_PASSWORD, client) is LoginStatus.THROTTLED
+        assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.THROTTLED
         clock.advance(timedelta(milliseconds=1))
-        assert status(services, LILA, WRONG, client) is LoginStatus.INVALID  # counted again
+        assert status(services, LILA, WRONG, client) is PasswordStatus.INVALID  # counted again
     # the wait after the last failure is 16 s; once it passed the right password works
-    _, result = attempt(services, LILA, LILA_PASSWORD, client)
-    assert result.status is LoginStatus.THROTTLED and seconds_in(result.message) == 16
+    result = attempt(services, LILA, LILA_PASSWORD, client)
+    assert result.status is PasswordStatus.THROTTLED and seconds_in(result.message) == 16
     clock.advance(timedelta(seconds=16))
-    session, result = attempt(services, LILA, LILA_PASSWORD, client)
-    assert result.status is LoginStatus.OK
-    assert session.signed_in_account == account(services, LILA).id
+    result = attempt(services, LILA, LILA_PASSWORD, client)
+    assert result.status is PasswordStatus.OK
+    assert signed_in_account(result.core) == account(services, LILA).id
 
 
 def test_throttled_message(services, demo, clock) -> None:
     client = fresh_client()
     for _ in range(3):
-        assert status(services, LILA, WRONG, client) is LoginStatus.INVALID
+        assert status(services, LILA, WRONG, client) is PasswordStatus.INVALID
     clock.advance(timedelta(milliseconds=400))  # 0.6 s left: rounded up, never "0"
     for language, word in (("fr", "secondes"), ("en", "seconds")):
-        _, result = attempt(services, LILA, LILA_PASSWORD, client, language=language)
-        assert result.status is LoginStatus.THROTTLED
+        result = attempt(services, LILA, LILA_PASSWORD, client, language=language)
+        assert result.status is PasswordStatus.THROTTLED
         assert seconds_in(result.message) == 1
         assert word in result.message
 
@@ -80,100 +121,100 @@ def test_delay_capped(make_services, clock) -> None:
     seed_demo(services)
     client = fresh_client()
     for _ in range(3):
-        assert status(services, HUGO, "nope", client) is LoginStatus.INVALID
+        assert status(services, HUGO, "nope", client) is PasswordStatus.INVALID
     for delay in (1, 2, 4, 5, 5, 5):
-        _, result = attempt(services, HUGO, HUGO_PASSWORD, client)
-        assert result.status is LoginStatus.THROTTLED
+        result = attempt(services, HUGO, HUGO_PASSWORD, client)
+        assert result.status is PasswordStatus.THROTTLED
         assert seconds_in(result.message) == delay
         clock.advance(timedelta(seconds=delay))
-        assert status(services, HUGO, "nope", client) is LoginStatus.INVALID
+        assert status(services, HUGO, "nope", client) is PasswordStatus.INVALID
     clock.advance(timedelta(seconds=5))
-    assert status(services, HUGO, HUGO_PASSWORD, client) is LoginStatus.OK
+    assert status(services, HUGO, HUGO_PASSWORD, client) is PasswordStatus.OK
 
 
 def test_per_account_whatever_the_client(services, demo, clock) -> None:
     for _ in range(3):
-        assert status(services, LILA, WRONG) is LoginStatus.INVALID  # three clients
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.THROTTLED  # a fourth one
-    assert status(services, LILA, WRONG) is LoginStatus.THROTTLED
+        assert status(services, LILA, WRONG) is PasswordStatus.INVALID  # three clients
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.THROTTLED  # a fourth one
+    assert status(services, LILA, WRONG) is PasswordStatus.THROTTLED
     # another account is not concerned
-    assert status(services, HUGO, HUGO_PASSWORD) is LoginStatus.OK
+    assert status(services, HUGO, HUGO_PASSWORD) is PasswordStatus.OK
     clock.advance(timedelta(seconds=1))
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.OK
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.OK
 
 
 def test_per_client_whatever_the_account(services, demo, clock) -> None:
     client = "203.0.113.99"
     for email in ("a.inconnu@exemple.fr", HUGO, "b.inconnu@exemple.fr"):
-        assert status(services, email, WRONG, client) is LoginStatus.INVALID
+        assert status(services, email, WRONG, client) is PasswordStatus.INVALID
     # one failure per account: this client is the one that waits
-    assert status(services, LILA, LILA_PASSWORD, client) is LoginStatus.THROTTLED
-    assert status(services, "c.inconnu@exemple.fr", WRONG, client) is LoginStatus.THROTTLED
+    assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.THROTTLED
+    assert status(services, "c.inconnu@exemple.fr", WRONG, client) is PasswordStatus.THROTTLED
     # other clients go on, for the same accounts
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.OK
-    assert status(services, HUGO, HUGO_PASSWORD) is LoginStatus.OK
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.OK
+    assert status(services, HUGO, HUGO_PASSWORD) is PasswordStatus.OK
     clock.advance(timedelta(seconds=1))
-    assert status(services, LILA, LILA_PASSWORD, client) is LoginStatus.OK
+    assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.OK
 
 
 def test_never_a_permanent_lock(services, demo, clock) -> None:
     client = fresh_client()
     waited = []
     for _ in range(12):
-        result = attempt(services, LILA, WRONG, client)[1]
-        if result.status is LoginStatus.THROTTLED:
+        result = attempt(services, LILA, WRONG, client)
+        if result.status is PasswordStatus.THROTTLED:
             wait = seconds_in(result.message)
             waited.append(wait)
             assert wait <= services.settings.login_max_delay_seconds
             clock.advance(timedelta(seconds=wait))
-            result = attempt(services, LILA, WRONG, client)[1]
-        assert result.status is LoginStatus.INVALID
+            result = attempt(services, LILA, WRONG, client)
+        assert result.status is PasswordStatus.INVALID
     assert max(waited) > 60
     # during the wait: throttled; the window after the last failure: all clear
-    assert status(services, LILA, LILA_PASSWORD, client) is LoginStatus.THROTTLED
+    assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.THROTTLED
     clock.advance(timedelta(minutes=services.settings.login_window_minutes, seconds=1))
-    assert status(services, LILA, WRONG, client) is LoginStatus.INVALID
-    assert status(services, LILA, WRONG, client) is LoginStatus.INVALID
-    assert status(services, LILA, LILA_PASSWORD, client) is LoginStatus.OK
+    assert status(services, LILA, WRONG, client) is PasswordStatus.INVALID
+    assert status(services, LILA, WRONG, client) is PasswordStatus.INVALID
+    assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.OK
 
 
 def test_unknown_email_throttled_like_a_known_one(services, demo, clock) -> None:
-    def run(email: str) -> list[tuple[LoginStatus, str]]:
+    def run(email: str) -> list[tuple[PasswordStatus, str]]:
         client = fresh_client()
         seen = []
         for step in range(7):
             if step in (4, 6):
                 clock.advance(timedelta(seconds=1 if step == 4 else 2))
-            result = attempt(services, email, WRONG, client)[1]
+            result = attempt(services, email, WRONG, client)
             seen.append((result.status, result.message))
         return seen
 
     known, unknown = run(LILA), run(UNKNOWN)
     assert known == unknown
     assert [s for s, _ in known] == [
-        LoginStatus.INVALID,
-        LoginStatus.INVALID,
-        LoginStatus.INVALID,
-        LoginStatus.THROTTLED,
-        LoginStatus.INVALID,  # after 1 s
-        LoginStatus.THROTTLED,
-        LoginStatus.INVALID,  # after 2 s
+        PasswordStatus.INVALID,
+        PasswordStatus.INVALID,
+        PasswordStatus.INVALID,
+        PasswordStatus.THROTTLED,
+        PasswordStatus.INVALID,  # after 1 s
+        PasswordStatus.THROTTLED,
+        PasswordStatus.INVALID,  # after 2 s
     ]
 
 
 def test_success_clears_the_account_count(services, demo, clock) -> None:
     for _ in range(2):
-        assert status(services, LILA, WRONG) is LoginStatus.INVALID
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.OK
+        assert status(services, LILA, WRONG) is PasswordStatus.INVALID
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.OK
     for _ in range(3):
-        assert status(services, LILA, WRONG) is LoginStatus.INVALID
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.THROTTLED
+        assert status(services, LILA, WRONG) is PasswordStatus.INVALID
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.THROTTLED
 
 
 def test_cap_holds_after_many_failures(make_services, clock) -> None:
     services = make_services(login_max_delay_seconds=1)
     seed_demo(services)
     for _ in range(50):
-        assert status(services, LILA, WRONG) in (LoginStatus.INVALID, LoginStatus.THROTTLED)
+        assert status(services, LILA, WRONG) in (PasswordStatus.INVALID, PasswordStatus.THROTTLED)
         clock.advance(timedelta(seconds=1))
-    assert status(services, LILA, LILA_PASSWORD) is LoginStatus.OK
+    assert status(services, LILA, LILA_PASSWORD) is PasswordStatus.OK

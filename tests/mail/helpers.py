@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from domain.delivery import DeliveryReport, Dispatcher, SmtpTransport
-from domain.flows.forgot import ForgotPasswordFlow, ForgotStep
 from domain.models import OutboxEmail
 from domain.services import Services
-from tests.domain.support import NEW_PASSWORD, account, solution
+from domain.session import SessionCore, Step, walk
+from domain.session.intents import OpenForgot, SubmitAnswer, SubmitEmail, SubmitNewPassword
+from domain.session.views import SummaryDetail
+from tests.domain.support import NEW_PASSWORD, account
 
 ANSWERS = {
     "lila.rosemonde@orange.fr": "Paul",
@@ -57,15 +59,14 @@ def forgot_change(
     language: str | None = None,
 ) -> date:
     """A complete forgot-password procedure; returns the new last valid day."""
-    session = services.open_session(client_address=client_address, language=language)  # type: ignore[arg-type]
-    flow = ForgotPasswordFlow(session)
-    assert flow.submit_email(email, solution(session)).ok
-    outcome = flow.submit_answer(answer or ANSWERS[email])
-    assert outcome.ok, outcome
-    outcome = flow.submit_password(password, password)
-    assert outcome.ok, outcome
-    assert flow.step is ForgotStep.SUMMARY and flow.valid_until is not None
-    return flow.valid_until
+    core = SessionCore(services, client_address=client_address, language=language)  # type: ignore[arg-type]
+    view = walk(core, [OpenForgot(email), SubmitEmail(email, core.captcha.current.solution)])
+    assert view.step is Step.FORGOT_QUESTION, view.notes
+    view = walk(core, [SubmitAnswer(answer or ANSWERS[email])])
+    assert view.step is Step.FORGOT_NEW_PASSWORD, view.notes
+    view = walk(core, [SubmitNewPassword(password, password)])
+    assert view.step is Step.FORGOT_SUMMARY and isinstance(view.detail, SummaryDetail), view.notes
+    return view.detail.valid_until
 
 
 def queue_raw(

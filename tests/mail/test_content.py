@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
-from domain.flows.change import ChangeCredentialsFlow
-from domain.flows.login import LoginStatus, log_in
-from tests.domain.support import HUGO, LILA, NEW_PASSWORD, START, solution
+from domain.session import SessionCore, Step, walk
+from domain.session.intents import LogIn, OpenChange, Proceed, SubmitChange
+from domain.session.views import SummaryDetail
+from tests.domain.support import HUGO, LILA, NEW_PASSWORD, START
 from tests.mail.conftest import MAIL_FROM, MAIL_FROM_NAME
 from tests.mail.helpers import deliver, forgot_change, outbox, utc
 
@@ -28,14 +29,15 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 def change_hugo(services) -> date:
     """Hugo (English account) signs in and changes his password, without a client address."""
-    session = services.open_session(language="en")
-    result = log_in(session, HUGO, HUGO_PASSWORD, solution(session))
-    assert result.status is LoginStatus.OK, result
-    flow = ChangeCredentialsFlow(session)
-    outcome = flow.submit(change_password_ticked=True, new=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer="medor")
-    assert outcome.ok, outcome
-    assert flow.valid_until is not None
-    return flow.valid_until
+    core = SessionCore(services, language="en")
+    view = walk(core, [LogIn(HUGO, HUGO_PASSWORD, core.captcha.current.solution)])
+    assert view.step is Step.EXPIRY_ALERT, view.notes  # his password expires within 60 days
+    view = walk(core, [Proceed(), OpenChange()])
+    assert view.step is Step.CHANGE, view.notes
+    view = walk(core, [SubmitChange(ticked=True, password=NEW_PASSWORD, confirmation=NEW_PASSWORD, answer="medor")])
+    assert view.step is Step.CHANGE_DONE and not view.notes, view.notes
+    assert isinstance(view.detail, SummaryDetail)
+    return view.detail.valid_until
 
 
 def test_both_languages_delivered(mail_services, mail_demo, relay) -> None:

@@ -4,38 +4,51 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.flows.forgot import ForgotPasswordFlow
-from tests.domain.support import HUGO, LILA, solution
+from domain.session import SessionCore, Step, View, walk
+from domain.session.intents import OpenForgot, SubmitAnswer, SubmitEmail
+from tests.domain.support import HUGO, LILA
 from tests.mail.helpers import deliver, outbox
 
 UNKNOWN = "personne.inconnue@exemple.fr"
 
 
-def at_question(services, email: str, client_address: str = "192.0.2.44") -> ForgotPasswordFlow:
-    session = services.open_session(client_address=client_address)
-    flow = ForgotPasswordFlow(session)
-    assert flow.submit_email(email, solution(session)).ok
-    return flow
+def codes(view: View) -> tuple[str, ...]:
+    return tuple(note.code for note in view.notes)
+
+
+def submit_email(core: SessionCore, email: str) -> View:
+    walk(core, [OpenForgot(email)])
+    return core.send(SubmitEmail(email, core.captcha.current.solution))
+
+
+def at_question(services, email: str, client_address: str = "192.0.2.44") -> SessionCore:
+    core = SessionCore(services, client_address=client_address)
+    view = submit_email(core, email)
+    assert view.step is Step.FORGOT_QUESTION and not view.notes, view.notes
+    return core
+
+
+def answer(core: SessionCore, text: str) -> tuple[str, ...]:
+    return codes(core.send(SubmitAnswer(text)))
 
 
 def wrong_answers(services, email: str, count: int) -> list[tuple[str, ...]]:
-    flow = at_question(services, email)
-    return [flow.submit_answer(f"mauvaise réponse {n}").codes for n in range(count)]
+    core = at_question(services, email)
+    return [answer(core, f"mauvaise réponse {n}") for n in range(count)]
 
 
 def test_five_wrong_answers_queue_one_email(mail_services, mail_demo, relay) -> None:
     waiting = at_question(mail_services, LILA)  # another procedure, at the question already
-    flow = at_question(mail_services, LILA)
-    codes = [flow.submit_answer(f"mauvaise réponse {n}").codes for n in range(5)]
-    assert codes[:4] == [("wrong_answer",)] * 4 and codes[4] == ("locked",)
+    core = at_question(mail_services, LILA)
+    refused = [answer(core, f"mauvaise réponse {n}") for n in range(5)]
+    assert refused[:4] == [("wrong_answer",)] * 4 and refused[4] == ("locked",)
     (email,) = outbox(mail_services)
     assert (email.to_address, email.kind, email.language) == (LILA, "procedure_locked", "fr")
 
     # More attempts while locked, from this procedure or another one: no further email.
-    assert flow.submit_answer("encore faux").codes == ("locked",)
-    assert waiting.submit_answer("encore faux").codes == ("locked",)
-    session = mail_services.open_session()
-    assert ForgotPasswordFlow(session).submit_email(LILA, solution(session)).codes == ("locked",)
+    assert answer(core, "encore faux") == ("locked",)
+    assert answer(waiting, "encore faux") == ("locked",)
+    assert codes(submit_email(SessionCore(mail_services), LILA)) == ("locked",)
     assert len(outbox(mail_services)) == 1
 
     assert deliver(mail_services).sent == [email.id]
@@ -59,8 +72,8 @@ def test_english_account(mail_services, mail_demo, relay) -> None:
 
 
 def test_unknown_address_queues_nothing(mail_services, mail_demo) -> None:
-    codes = wrong_answers(mail_services, UNKNOWN, 5)
-    assert codes[4] == ("locked",)
+    refused = wrong_answers(mail_services, UNKNOWN, 5)
+    assert refused[4] == ("locked",)
     assert outbox(mail_services) == []
 
 

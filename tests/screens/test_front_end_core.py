@@ -1,0 +1,103 @@
+"""The full-screen app drives the session core: a key pressed twice counts once, a key
+that lands after the step moved on is ignored (never a crash), and a database error
+leaves the screen usable with what was typed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import func, select
+from textual.widgets import Input, Static
+
+from domain.models import AnswerFailure, JournalEvent
+from screens.forgot_new_password import ForgotNewPasswordScreen
+from screens.forgot_question import ForgotQuestionScreen
+from tests.domain.test_service_errors import locked
+from tests.ui_helpers import REFERENCE, make_app, make_services, settle, type_text, walk_to_question
+
+
+def failures(services) -> int:  # type: ignore[no-untyped-def]
+    with services.uow() as uow:
+        return int(uow.session.exec(select(func.count()).select_from(AnswerFailure)).one())
+
+
+def journal(services) -> list[tuple[str, str, dict[str, object]]]:  # type: ignore[no-untyped-def]
+    services.journal_writer.flush()
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(JournalEvent).where(JournalEvent.session_reference == REFERENCE).order_by(JournalEvent.seq)
+        ).all()
+    return [(r.kind, r.name, json.loads(r.detail)) for r in rows if r.kind != "frame"]
+
+
+def text_of(app) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(w.render()) for w in app.screen.query(Static))
+
+
+def slow_hashing(services, seconds: float = 0.3) -> None:  # type: ignore[no-untyped-def]
+    """Argon2 on a busy machine: each verification takes ``seconds`` longer."""
+    import time
+
+    verify = services.hasher.verify
+
+    def slow(stored: str, secret: str):  # type: ignore[no-untyped-def]
+        time.sleep(seconds)
+        return verify(stored, secret)
+
+    services.hasher.verify = slow
+
+
+async def test_enter_twice_in_the_answer_field_counts_one_attempt(tmp_path: Path) -> None:
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_question(pilot, app)
+        slow_hashing(services)
+        await type_text(pilot, "Pierre")
+        await pilot.press("enter")
+        await pilot.pause(0.03)
+        assert app.busy and app.screen.query_one("#status").display  # « Vérification en cours… »
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ForgotQuestionScreen)
+        assert "ne correspond pas" in text_of(app)
+    assert failures(services) == 1
+    events = journal(services)
+    assert [name for kind, name, _ in events if kind == "outcome"].count("answer_refused") == 1
+    assert any(kind == "intent" and detail.get("reason") == "stale" for kind, _name, detail in events)
+    services.close()
+
+
+async def test_an_enter_after_the_step_moved_on_is_ignored(tmp_path: Path) -> None:
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_question(pilot, app)
+        slow_hashing(services)
+        await type_text(pilot, "Paul")
+        await pilot.press("enter", "enter", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ForgotNewPasswordScreen)
+        assert app.is_running
+    assert failures(services) == 0
+    assert [name for kind, name, _ in journal(services) if kind == "outcome"].count("answer_accepted") == 1
+    services.close()
+
+
+async def test_a_locked_database_shows_a_message_and_keeps_the_answer(tmp_path: Path) -> None:
+    services = make_services(tmp_path, database_busy_timeout_seconds=0.3)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_question(pilot, app)
+        await type_text(pilot, "Paul")
+        with locked(services):
+            await pilot.press("enter")
+            await settle(pilot, app)
+        assert isinstance(app.screen, ForgotQuestionScreen)
+        assert "momentanément indisponible" in text_of(app)
+        assert app.screen.query_one("#answer", Input).value == "Paul"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ForgotNewPasswordScreen)
+    services.close()
