@@ -56,7 +56,14 @@ class AccountCard:
 
     @property
     def personal_words(self) -> tuple[str, ...]:
-        return (self.last_name, self.first_name, self.email, self.subscriber_number, self.phone)
+        return personal_words(self)
+
+
+def personal_words(account: AccountBase | AccountCard, *extra: str) -> tuple[str, ...]:
+    """The account's own words, which the strength estimate counts as weak (SPEC §2):
+    names, email, subscriber number, phone, and ``extra`` (the security answer, where it
+    is known). The one list for every procedure and every operator's command."""
+    return (account.last_name, account.first_name, account.email, account.subscriber_number, account.phone, *extra)
 
 
 def decoy_question(secret: bytes, key: str) -> str:

@@ -196,12 +196,7 @@ def check_rows(services: Services, rows: Sequence[_Row]) -> list[tuple[int, str]
                 result = services.policy.check(
                     row.password,
                     row.password,
-                    personal_words=(
-                        row.fields.last_name,
-                        row.fields.first_name,
-                        row.fields.email,
-                        row.fields.subscriber_number,
-                    ),
+                    personal_words=accounts.personal_words(row.fields, normalise_answer(row.answer)),
                 )
                 if not result.accepted:
                     errors.append((row.line, "password: " + " ".join(v.message(t) for v in result.violations)))

@@ -49,7 +49,7 @@ def register_all(services: Services, registrations: Sequence[Registration]) -> l
         result = policy.check(
             item.password,
             item.password,
-            personal_words=(fields.last_name, fields.first_name, fields.email, fields.subscriber_number),
+            personal_words=accounts.personal_words(fields, normalise_answer(item.answer)),
         )
         if not result.accepted:
             t = Translator("en")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from domain import accounts
-from domain.accounts import AccountCard
+from domain.accounts import AccountCard, personal_words
 from domain.expiry import ExpiryStatus
 from domain.mail import Recipient, password_changed_email, procedure_locked_email
 from domain.models import Account, PasswordCredential
@@ -33,19 +33,6 @@ from domain.text import email_key, normalise_answer, normalise_password
 def email_digest(services: Services, email: str) -> str:
     """The keyed hash under which limits about ``email`` (known or not) are kept."""
     return accounts.email_digest(services.secret_key, email_key(email))
-
-
-def personal_words(account: Account | AccountCard, *extra: str) -> tuple[str, ...]:
-    """The account's own words, which the strength estimate counts as weak (SPEC §2): one
-    list for every procedure."""
-    return (
-        account.last_name,
-        account.first_name,
-        account.email,
-        account.subscriber_number,
-        account.phone,
-        *extra,
-    )
 
 
 def _deactivate_if_expired_too_long(services: Services, account: Account, expiry: ExpiryStatus) -> int | None:

@@ -93,6 +93,13 @@ class StepScreenMixin:
     def show_detail(self, view: View) -> None:
         """What the step shows besides fields and messages (override)."""
 
+    def covered(self) -> None:
+        """Another step is shown over this one: a CAPTCHA typed here is used up (each
+        check draws a new image), so it is cleared rather than left beneath."""
+        assert isinstance(self, Screen)
+        for field in self.query("#captcha").results(Input):
+            field.value = ""
+
     def show_captcha(self, view: View) -> None:
         assert isinstance(self, Screen) and view.captcha is not None
         for picture in self.query(CaptchaView):

@@ -1,6 +1,6 @@
 """Copy the README's screenshots from the snapshot tests (the same 80×24 SVG files).
 
-Run after ``uv run pytest tests/snapshots --snapshot-update``:
+Run after ``uv run pytest tests/snapshots --snapshot-update -n 0``:
 ``uv run python tools/screenshots.py``.
 """
 

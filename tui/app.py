@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 
 from domain.demo import DemoAccount
 from domain.i18n import Translator
@@ -155,6 +156,8 @@ class MotDePasseApp(App[None]):
         if isinstance(top, StepScreenMixin) and kept and top.depth == depth:
             top.apply(view)
         else:
+            if isinstance(top, StepScreenMixin):
+                top.covered()
             screen = SCREENS[view.step](view, self.frontend)
             screen.depth = depth
             self.push_screen(screen)
@@ -187,10 +190,9 @@ class MotDePasseApp(App[None]):
         unused CAPTCHA solution is a secret); password fields are drawn as bullets."""
         if self._core is None or not self.is_running or not isinstance(self.screen, StepScreenMixin):
             return
-        from textual.widgets import Input
-
-        if any(field.value for field in self.screen.query("#captcha").results(Input)):
-            return
+        for screen in self.screen_stack:  # a dialog shows the screens beneath it
+            if any(field.value for field in screen.query("#captcha").results(Input)):
+                return
         self._core.record_frame(reason, columns=self.size.width, rows=self.size.height, ansi=self.capture())
 
     def _fatal_error(self) -> None:

@@ -14,9 +14,11 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def log_to_server(fd: int) -> None:
-    """A session process under ``motdepasse serve``: one line per record to the server's log."""
+    """A session process under ``motdepasse serve``: one line per record to the server's
+    log — motdepasse's own records, and the libraries' warnings and errors."""
     stream = os.fdopen(fd, "w", buffering=1, encoding="utf-8", errors="replace", closefd=True)
-    logging.basicConfig(level=logging.INFO, format=FORMAT, datefmt=DATE_FORMAT, stream=stream, force=True)
+    logging.basicConfig(level=logging.WARNING, format=FORMAT, datefmt=DATE_FORMAT, stream=stream, force=True)
+    logging.getLogger("motdepasse").setLevel(logging.INFO)
 
 
 def log_to_file(data_dir: Path) -> Path:
@@ -25,7 +27,8 @@ def log_to_file(data_dir: Path) -> Path:
     path = data_dir / "motdepasse.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.getLogger("motdepasse").setLevel(logging.INFO)
     return path
 
 

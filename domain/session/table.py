@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from domain import usecases
+from domain.accounts import personal_words
 from domain.policy import MESSAGES as POLICY_MESSAGES
 from domain.policy import Reason, Violation
 from domain.session import messages as m
@@ -284,7 +285,7 @@ def forgot_answer(core: SessionCore, state: ForgotQuestion, intent: SubmitAnswer
     card = check.account
     assert card is not None
     core.outcome("answer_accepted")
-    words = (*usecases.personal_words(card), normalise_answer(intent.answer))
+    words = (*personal_words(card), normalise_answer(intent.answer))
     new = ForgotNewPassword(state.email, state.question, card.id, card.credentials_version, words)
     return push(core, new, resets=(("new", ""), ("confirm", "")), focus="new")
 
@@ -392,7 +393,7 @@ def alert_ok(core: SessionCore, state: ExpiryAlert, _intent: Proceed) -> Move:
 def open_change(core: SessionCore, _state: State, _intent: OpenChange) -> Move:
     home = core.home()
     card = home.card
-    words = usecases.personal_words(card)
+    words = personal_words(card)
     cleared = (("new", ""), ("confirm", ""), ("answer", ""))
     return push(core, ChangeCredentials(card.email, card.security_question, words), resets=cleared, focus="tick")
 

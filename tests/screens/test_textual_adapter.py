@@ -1,0 +1,41 @@
+"""screens/widgets/textual_adapter.py is the only module that touches Textual's private
+API. These tests fail first when a Textual release changes what it relies on (the
+behaviours themselves are tested in test_forgot_walk.py: the crash report without
+locals, pasted text, keys typed ahead; and in test_replay.py: the captured frames)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Input
+
+from domain.replay import plain
+from screens.widgets.textual_adapter import capture_ansi
+from tests.ui_helpers import make_app, make_services
+
+
+def test_textual_is_in_the_range_the_adapter_was_tested_on() -> None:
+    major, minor, *_ = (int(part) for part in importlib.metadata.version("textual").split(".")[:3])
+    assert (major, minor) == (8, 2), "re-check screens/widgets/textual_adapter.py, then move the pin in pyproject.toml"
+
+
+def test_the_private_names_the_adapter_uses_exist() -> None:
+    for name in ("_background_screens", "_exit_renderables", "_close_messages_no_wait", "_fatal_error"):
+        assert hasattr(App, name) or name in App.__init__.__code__.co_names, name
+    assert "_on_key" in vars(Input) and "_on_paste" in vars(Input)
+
+
+async def test_capture_is_the_screen_as_drawn(tmp_path: Path) -> None:
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert hasattr(app.screen, "_compositor")
+        text = plain(capture_ansi(app))
+        lines = text.rstrip("\n").split("\n")
+        assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+        assert "Connexion à mon espace professionnel" in lines[0]
+        assert "TEST-0001" in lines[0]
+    services.close()
