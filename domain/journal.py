@@ -112,6 +112,7 @@ class JournalWriter:
                 log.error(
                     "journal write lost after %d attempts (%s): %s", attempt + 1, type(error).__name__, first_line
                 )
+                return
 
 
 class Journal:

@@ -271,6 +271,8 @@ class ChangeResult:
     locked_until: datetime | None = None
     signed_out_reason: str | None = None
     deactivated_days: int | None = None
+    evaluated: bool = True
+    """False for an answer refused before it was looked at (the procedure locked)."""
     lengths: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -417,7 +419,8 @@ def change_signed_in_password(
     client_address: str | None,
 ) -> ChangeResult:
     """« Modifiez vos identifiants »: the session must still stand, then the security
-    answer (the forgot procedure's limit, per email), then the new password — one
+    answer (the forgot procedure's limit per email, and its lock email to the holder when
+    an answer here reaches the limit), then the new password — one
     serialised unit of work. The change is made from the version the session signed in
     with, so a change made elsewhere meanwhile wins and this one signs out."""
     with services.uow() as uow:
@@ -428,10 +431,12 @@ def change_signed_in_password(
         reason = _standing(services, uow, account_id, signed_in_version)
         if reason is not None:
             return ChangeResult(ChangeStatus.SIGNED_OUT, signed_out_reason=reason, account_id=account_id)
-        check, account = _check_answer(services, uow, email, answer, client_address=client_address, notify_lock=False)
+        check, account = _check_answer(services, uow, email, answer, client_address=client_address, notify_lock=True)
         if check.status is AnswerStatus.LOCKED:
             uow.commit()
-            return ChangeResult(ChangeStatus.LOCKED, locked_until=check.locked_until, account_id=account_id)
+            return ChangeResult(
+                ChangeStatus.LOCKED, locked_until=check.locked_until, account_id=account_id, evaluated=check.evaluated
+            )
         if check.status is AnswerStatus.WRONG:
             uow.commit()
             return ChangeResult(ChangeStatus.WRONG_ANSWER, account_id=account_id)

@@ -47,6 +47,11 @@ class LoginScreen(CaptchaScreen):
             yield Button(_("Forgot password"), id="forgot", compact=True)
             yield Button(_("Help"), id="help", compact=True)
 
+    def covered(self) -> None:
+        """Signed in, or on to a procedure: the password typed here is not kept beneath."""
+        for name in ("password", "captcha"):
+            self.query_one(f"#{name}", Input).value = ""
+
     def action_noop(self) -> None:
         """Escape does nothing on the first screen."""
 

@@ -62,10 +62,11 @@ def solution(app: MotDePasseApp) -> str:
 
 
 async def settle(pilot: Pilot[None], app: MotDePasseApp) -> None:
-    """Wait until the step running in a worker thread has finished."""
-    for _ in range(100):
+    """Wait until the intents sent to the session core (in worker threads) have been
+    answered and their views shown (up to 10 s: a loaded machine is slow)."""
+    for _ in range(500):
         await pilot.pause(0.02)
-        if not any(w.is_running for w in app.workers) and not app.screen.query("Button.submit:disabled"):
+        if not app.busy and not any(w.is_running for w in app.workers):
             await pilot.pause()
             return
 
@@ -74,7 +75,7 @@ async def open_forgot_from_login(pilot: Pilot[None], email: str = LILA, *, keybo
     """Login screen → « Mot de passe oublié » with the keyboard only."""
     await type_text(pilot, email, keyboard=keyboard)
     await pilot.press(*["tab"] * 6, "enter")
-    await pilot.pause()
+    await settle(pilot, pilot.app)  # type: ignore[arg-type]
 
 
 async def walk_to_question(pilot: Pilot[None], app: MotDePasseApp, email: str = LILA, *, keyboard: bool = True) -> None:
@@ -95,7 +96,7 @@ async def walk_to_summary(pilot: Pilot[None], app: MotDePasseApp, *, keyboard: b
     await walk_to_new_password(pilot, app, keyboard=keyboard)
     await type_text(pilot, NEW_PASSWORD, keyboard=keyboard)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot, app)
     await type_text(pilot, NEW_PASSWORD, keyboard=keyboard)
     await pilot.press("enter")
     await settle(pilot, app)

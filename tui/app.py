@@ -142,8 +142,14 @@ class MotDePasseApp(App[None]):
         if view.ended:
             self.exit()
             return
+        changed = previous is None or previous.step is not view.step or previous.trail != view.trail
+        steps = self._step_screens()
+        if not changed and steps and steps[-1].depth == len(view.trail) - 1:
+            steps[-1].apply(view)  # the same step (a demo dialog may stay open over it)
+            self.call_after_refresh(self.record_frame, "outcome")
+            return
         while not isinstance(self.screen, StepScreenMixin) and len(self.screen_stack) > 1:
-            self.pop_screen()  # a demo dialog open over the step
+            self.pop_screen()  # a demo dialog open over a step that is left
         kept = 0
         for screen in self._step_screens():
             if screen.depth >= len(view.trail) or view.trail[screen.depth] is not screen.step:
@@ -161,7 +167,6 @@ class MotDePasseApp(App[None]):
             screen = SCREENS[view.step](view, self.frontend)
             screen.depth = depth
             self.push_screen(screen)
-        changed = previous is None or previous.step is not view.step or previous.trail != view.trail
         self.call_after_refresh(self.record_frame, "screen" if changed else "outcome")
 
     def _step_screens(self) -> list[StepScreenMixin]:
@@ -201,7 +206,7 @@ class MotDePasseApp(App[None]):
         error = current_exception()
         log.error("session crashed: %s", type(error).__name__ if error else "unknown")
         if self._core is not None:
-            self._core.journal.record("session", "crash", error=type(error).__name__ if error else "unknown")
+            self._core.crashed(type(error).__name__ if error else "unknown")
             self.end_reason = "crash"
         crash_without_locals(self)
 

@@ -64,8 +64,14 @@ class SessionCore:
         self.channel = channel
         self._signed_in: tuple[int, int] | None = None
         self._lock = threading.Lock()
+        """Held while an intent runs: one intent at a time."""
+        self._state = threading.Lock()
+        """Held while the trail and the view change (an intent's end, or the session's)."""
         self._trail: Trail = (Login(),)
         self._revision = 0
+        self._valid_from = 0
+        """The oldest revision an intent may still be made for: views after it only
+        changed what does not invalidate a form (a box ticked, the CAPTCHA spelled)."""
         self._view = render(self, Move(self._trail, focus="email"), revision=0)
         self.journal.record("screen", self._trail[-1].step.value)
 
@@ -106,18 +112,16 @@ class SessionCore:
         """The front end showed a warning the server sent (idle, end of session)."""
         self.journal.record("outcome", "session_warning", warning=kind)
 
+    def crashed(self, error: str) -> None:
+        """The front end failed (a bug): the journal says so, then the session ends."""
+        self.journal.record("session", "crash", error=error)
+
     def close(self, how: str = "quit") -> None:
-        """The end of the session, once (a front end calls it when it stops). Waits a
-        moment for a running intent, never long: a front end may call it as it exits."""
-        if isinstance(self._trail[-1], Ended):
-            return
-        acquired = self._lock.acquire(timeout=2)
-        try:
-            if not isinstance(self._trail[-1], Ended):
-                self._apply(Move((Ended(how),)))
-        finally:
-            if acquired:
-                self._lock.release()
+        """The end of the session, once (a front end calls it when it stops). It never
+        waits for a running intent (a front end may call it on its event loop as it
+        exits): that intent's use case completes, but its view is discarded and no intent
+        is taken after this."""
+        self._apply(Move((Ended(how),)))
 
     # What handlers use (domain.session.table)
 
@@ -161,10 +165,15 @@ class SessionCore:
         state = self._trail[-1]
         if isinstance(state, Ended):
             return self._view
-        if revision is not None and revision != self._view.revision:
+        if revision is not None and revision < self._valid_from:
             if not intent.quiet:
                 self.journal.record("intent", "ignored", intent=intent.name, reason="stale", step=state.step.value)
             return self._view
+        unusable = unusable_text(intent)
+        if unusable is not None:
+            self.journal.record("intent", "refused", intent=intent.name, reason="unusable_text", step=state.step.value)
+            note = error(m.UNUSABLE_TEXT, code="unusable_text", field=unusable)
+            return self._apply(Move(self._trail, notes=(note,), focus=unusable), keeps_form=True)
         transition = find(state.step, type(intent))
         if transition is None:
             if not intent.quiet:
@@ -180,11 +189,12 @@ class SessionCore:
                 return self._view
         if intent.quiet and move.trail == self._trail and not move.notes:
             return self._view
-        return self._apply(move)
+        return self._apply(move, keeps_form=intent.keeps_form)
 
     def _ended_elsewhere(self, state: State, intent: Intent) -> Move | None:
-        """A signed-in step whose sign-in no longer stands ends before any intent."""
-        if not state.signed_in or isinstance(intent, EndSession):
+        """A signed-in session whose sign-in no longer stands ends before any intent
+        (whatever step is shown: a dialog over a step of the account space too)."""
+        if self._signed_in is None or isinstance(intent, EndSession):
             return None
         account_id, version = self.signed_in
         standing = usecases.standing(self.services, account_id=account_id, version=version)
@@ -204,17 +214,33 @@ class SessionCore:
             self.outcome("step_failed", intent=intent.name, error=type(failure).__name__)
         return Move(self._trail, notes=(error(m.UNAVAILABLE, code="unavailable"),))
 
-    def _apply(self, move: Move) -> View:
-        previous = self._trail[-1]
-        self._trail = move.trail
-        self._revision += 1
-        current = self._trail[-1]
-        if isinstance(current, Ended):
-            self.journal.end(current.reason)
-        elif current.step is not previous.step:
-            self.journal.record("screen", current.step.value)
-        self._view = render(self, move, revision=self._revision)
-        return self._view
+    def _apply(self, move: Move, *, keeps_form: bool = False) -> View:
+        with self._state:
+            if isinstance(self._trail[-1], Ended):
+                return self._view  # the session ended meanwhile: this move is discarded
+            previous = self._trail[-1]
+            self._trail = move.trail
+            self._revision += 1
+            if not keeps_form:
+                self._valid_from = self._revision
+            current = self._trail[-1]
+            if isinstance(current, Ended):
+                self.journal.end(current.reason)
+            elif current.step is not previous.step:
+                self.journal.record("screen", current.step.value)
+            self._view = render(self, move, revision=self._revision)
+            return self._view
+
+
+def unusable_text(intent: Intent) -> str | None:
+    """The view field of the first text of ``intent`` that cannot be used (a lone
+    surrogate, from a broken paste or a terminal's invalid input), or None."""
+    for name, value in intent.texts().items():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return None
 
 
 def _safe_message(failure: Exception) -> str:

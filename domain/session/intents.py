@@ -20,8 +20,16 @@ class Intent:
     quiet: ClassVar[bool] = False
     """Quiet intents (timers) are journaled only when they change something."""
 
+    keeps_form: ClassVar[bool] = False
+    """True for an intent that changes nothing a form was filled against (a box ticked,
+    the CAPTCHA spelled out): an intent made for the view before it still counts."""
+
     def facts(self) -> dict[str, object]:
         """What the journal may keep of this intent: never a secret, at most its length."""
+        return {}
+
+    def texts(self) -> dict[str, str]:
+        """What was typed, by the name of the view's field it was typed in."""
         return {}
 
 
@@ -38,6 +46,9 @@ class LogIn(Intent):
     def facts(self) -> dict[str, object]:
         return {"email_length": len(self.email), "password_length": len(self.password)}
 
+    def texts(self) -> dict[str, str]:
+        return {"email": self.email, "password": self.password, "captcha": self.captcha}
+
 
 @dataclass(frozen=True, slots=True)
 class OpenForgot(Intent):
@@ -45,6 +56,9 @@ class OpenForgot(Intent):
 
     name: ClassVar[str] = "forgot_password"
     email: str = ""
+
+    def texts(self) -> dict[str, str]:
+        return {"email": self.email}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,7 @@ class SpellImage(Intent):
     """« Épeler les caractères »: show (or hide) the characters spelled out in words."""
 
     name: ClassVar[str] = "captcha_spelled"
+    keeps_form: ClassVar[bool] = True
 
 
 # The steps of the procedures
@@ -81,6 +96,9 @@ class SubmitEmail(Intent):
     def facts(self) -> dict[str, object]:
         return {"email_length": len(self.email)}
 
+    def texts(self) -> dict[str, str]:
+        return {"email": self.email, "captcha": self.captcha}
+
 
 @dataclass(frozen=True, slots=True)
 class SubmitAnswer(Intent):
@@ -89,6 +107,9 @@ class SubmitAnswer(Intent):
 
     def facts(self) -> dict[str, object]:
         return {"answer_length": len(self.answer)}
+
+    def texts(self) -> dict[str, str]:
+        return {"answer": self.answer}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +120,9 @@ class SubmitNewPassword(Intent):
 
     def facts(self) -> dict[str, object]:
         return {"length": len(self.password), "confirmation_length": len(self.confirmation)}
+
+    def texts(self) -> dict[str, str]:
+        return {"new": self.password, "confirm": self.confirmation}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +136,9 @@ class SubmitPasswords(Intent):
 
     def facts(self) -> dict[str, object]:
         return {"old_length": len(self.old), "length": len(self.new), "confirmation_length": len(self.confirmation)}
+
+    def texts(self) -> dict[str, str]:
+        return {"old": self.old, "new": self.new, "confirm": self.confirmation}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +196,7 @@ class TickNewPassword(Intent):
     """« Saisir mon nouveau mot de passe » ticked or not."""
 
     name: ClassVar[str] = "tick_new_password"
+    keeps_form: ClassVar[bool] = True
     ticked: bool
 
     def facts(self) -> dict[str, object]:
@@ -192,6 +220,9 @@ class SubmitChange(Intent):
             "confirmation_length": len(self.confirmation),
             "answer_length": len(self.answer),
         }
+
+    def texts(self) -> dict[str, str]:
+        return {"new": self.password, "confirm": self.confirmation, "answer": self.answer}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +253,9 @@ class EndSession(Intent):
     reason: str = "quit"
 
     def facts(self) -> dict[str, object]:
+        return {"reason": self.reason}
+
+    def texts(self) -> dict[str, str]:
         return {"reason": self.reason}
 
 

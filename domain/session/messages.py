@@ -48,6 +48,7 @@ LOCKED = N_(
 )
 STALE = N_("The password of this account was changed in another session. Start again.")
 WRONG_OLD = N_("The email address or the old password is wrong.")
+UNUSABLE_TEXT = N_("This field holds characters that cannot be used (a damaged paste?). Type it again.")
 NOTHING_TO_CHANGE = N_('Tick "Enter my new password" to change your password.')
 UNAVAILABLE = N_(
     "The service is briefly unavailable: nothing was changed. Check what you typed and try again in a moment."

@@ -412,7 +412,8 @@ def sign_out(core: SessionCore, _state: State, _intent: SignOut) -> Move:
 
 
 def tick_new_password(core: SessionCore, state: ChangeCredentials, intent: TickNewPassword) -> Move:
-    return stay(core, replace(state, ticked=intent.ticked), focus="new" if intent.ticked else None)
+    """The front end shows the password fields at once; the core only records the choice."""
+    return stay(core, replace(state, ticked=intent.ticked))
 
 
 def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitChange) -> Move:
@@ -442,7 +443,10 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
             core.outcome("account_deactivated", reason="expired", days=result.deactivated_days)
         return core.signed_out("deactivated" if result.status is ChangeStatus.DEACTIVATED else "credentials_changed")
     if result.status is ChangeStatus.LOCKED:
-        core.outcome("change_refused", reason="locked")
+        if result.evaluated:
+            core.outcome("change_refused", reason="wrong_answer", length=len(intent.answer))
+        else:
+            core.outcome("change_refused", reason="locked")
         assert result.locked_until is not None
         note = locked_note(core, result.locked_until, "answer")
         return stay(core, state, notes=(note,), resets=cleared, focus="answer")

@@ -16,7 +16,9 @@ class SafeInput(KeyFirstInput):
         Enter: auto-type, a slow link) belong to the field that has the focus now."""
         focused = self.screen.focused  # ``has_focus`` lags: it follows Focus/Blur messages
         if focused is not None and focused is not self:
-            focused.post_message(events.Key(event.key, event.character))
+            # Back through the app, as if typed now: it goes to the focused widget, and a
+            # key that widget leaves (Tab on a button) reaches the bindings.
+            self.app.post_message(events.Key(event.key, event.character))
             return True
         # Tab and Enter move the focus here, in this field's own order of keys, so that the
         # keys after them (already queued for this field) are redirected above.

@@ -233,7 +233,9 @@ def test_five_wrong_answers_lock_the_change(services, demo, clock) -> None:
     assert view.step is Step.CHANGE and codes(view) == ("locked",)
     params = dict(view.notes[0].params)
     assert params["time"] is not None and params["date"] is not None and messages(core, view)[0]
-    assert written(services) == before
+    rows, emails, version = before
+    assert written(services) == (rows, emails + 1, version)  # nothing changed; the holder is told, once
+    assert [e.kind for e in outbox(services)][-1] == "procedure_locked"
     # the same lock as the forgot procedure, for this address
     forgot = SessionCore(services, client_address="100.80.2.1")
     refused = walk(forgot, [OpenForgot(LILA), SubmitEmail(LILA, forgot.captcha.current.solution)])

@@ -132,3 +132,13 @@ def test_a_failed_journal_write_is_logged(quick: Services, caplog: pytest.LogCap
     assert any("journal write lost" in r.getMessage() for r in caplog.records)
     # the session itself goes on
     assert walk(core, [SubmitAnswer("Paul")]).step is Step.FORGOT_NEW_PASSWORD
+
+
+def test_a_journal_write_that_cannot_succeed_is_lost_once(quick: Services) -> None:
+    from domain.journal import Journal
+
+    journal = Journal(quick.journal_writer, "NONE-0000", quick.clock.now)
+    before = quick.journal_writer.failures
+    journal.record("outcome", "orphan")  # no session record: the foreign key refuses it
+    quick.journal_writer.flush()
+    assert quick.journal_writer.failures == before + 1

@@ -420,3 +420,89 @@ def test_every_step_has_a_title_and_reachable_rows(step: Step) -> None:
     assert step in TITLES
     if step not in (Step.LOGIN, Step.ENDED):
         assert any(step in t.targets for t in TRANSITIONS), step
+
+
+# Found in review: each is a rule the core keeps
+
+
+def test_the_end_of_a_session_discards_an_intent_still_running(services, demo) -> None:
+    import threading
+
+    core = SessionCore(services)
+    view = walk(core, [OpenForgot(LILA), SubmitEmail(LILA, "")])
+    started, release = threading.Event(), threading.Event()
+    verify = services.hasher.verify
+
+    def slow(stored: str, secret: str):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(5)
+        return verify(stored, secret)
+
+    services.hasher.verify = slow  # type: ignore[method-assign]
+    worker = threading.Thread(target=core.send, args=(SubmitAnswer("Paul"),), kwargs={"revision": view.revision})
+    worker.start()
+    assert started.wait(5)
+    core.close("quit")  # never waits for the running intent
+    assert core.view().ended
+    release.set()
+    worker.join(5)
+    services.hasher.verify = verify  # type: ignore[method-assign]
+    after = core.view()
+    assert after.ended and after.trail == (Step.ENDED,)
+    assert walk(core, [SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD)]).ended
+    assert services.hasher.verify(current_hash(services, LILA), LILA_PASSWORD).ok  # nothing changed after the end
+
+
+def test_ticking_the_box_does_not_invalidate_the_form(services, demo) -> None:
+    core = SessionCore(services)
+    log_in(core, LILA, LILA_PASSWORD)
+    view = walk(core, [OpenChange()])
+    ticked = core.send(TickNewPassword(True))  # sent without a revision, as the app does
+    assert ticked.focus is None
+    done = core.send(SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paul"), revision=view.revision)
+    assert done.step is Step.CHANGE_DONE, done.notes
+
+
+def test_a_dialog_over_the_account_space_is_signed_out_too(services, demo) -> None:
+    mine, other = SessionCore(services), SessionCore(services)
+    log_in(mine, LILA, LILA_PASSWORD)
+    assert walk(mine, [OpenChange(), OpenAdvice()]).step is Step.ADVICE
+    log_in(other, LILA, LILA_PASSWORD)
+    walk(other, [OpenChange(), SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paul")])
+    view = walk(mine, [Tick()])
+    assert view.step is Step.LOGIN and codes(view) == ["credentials_changed"]
+
+
+@pytest.mark.parametrize(
+    ("intents", "field"),
+    [
+        ([LogIn(LILA, "\ud800password", "")], "password"),
+        ([OpenForgot(LILA), SubmitEmail("lila\udcff@orange.fr", "")], "email"),
+        ([OpenForgot(LILA), SubmitEmail(LILA, ""), SubmitAnswer("Pa\udc80ul")], "answer"),
+    ],
+)
+def test_text_that_cannot_be_used_is_refused_not_counted(services, demo, intents, field) -> None:
+    from domain.models import AnswerFailure, LoginFailure
+
+    core = SessionCore(services)
+    view = walk(core, intents)
+    assert codes(view) == ["unusable_text"] and view.notes[0].field == field and view.focus == field
+    with services.uow() as uow:
+        assert not uow.session.exec(select(AnswerFailure)).all()
+        assert not uow.session.exec(select(LoginFailure)).all()
+    assert ("intent", "refused", {"intent": intents[-1].name, "reason": "unusable_text", "step": view.step.value}) in (
+        events(services, core)
+    )
+
+
+def test_a_lock_reached_on_the_change_screen_tells_the_holder(services, demo) -> None:
+    attacker = SessionCore(services, client_address="203.0.113.9")
+    walk(attacker, [OpenForgot(LILA), SubmitEmail(LILA, ""), *[SubmitAnswer(f"Pierre{i}") for i in range(4)]])
+    holder = SessionCore(services)
+    log_in(holder, LILA, LILA_PASSWORD)
+    view = walk(holder, [OpenChange(), SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paule")])
+    assert codes(view) == ["locked"]
+    assert [e.kind for e in emails(services)] == ["procedure_locked"]
+    assert ("outcome", "change_refused", {"reason": "wrong_answer", "length": 5}) in events(services, holder)
+    assert codes(walk(holder, [SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paul")])) == ["locked"]
+    assert [e.kind for e in emails(services)] == ["procedure_locked"]

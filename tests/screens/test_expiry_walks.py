@@ -134,7 +134,7 @@ async def test_expired_password_procedure_then_login(tmp_path: Path, lang: Langu
         assert isinstance(app.screen, SummaryScreen), text_of(app)
         assert "2029" in text_of(app)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)
         await log_in(pilot, app, CHLOE, CHLOE_PASSWORD, keyboard=False)
         assert isinstance(app.screen, LoginScreen)
@@ -184,7 +184,7 @@ async def test_more_than_60_days_no_alert_and_change_through_services(tmp_path: 
         await settle(pilot, app)
         assert isinstance(app.screen, ChangeCredentialsScreen)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, ServicesScreen)
         await pilot.press("tab", "enter")  # « Gérer vos coordonnées »
         await pilot.pause()

@@ -71,7 +71,7 @@ async def test_forgot_password_then_login(tmp_path: Path, lang: Language, valid_
         assert isinstance(app.screen, ForgotNewPasswordScreen)
         await type_text(pilot, NEW_PASSWORD)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, app)
         await type_text(pilot, NEW_PASSWORD)
         await pilot.press("enter")
         await settle(pilot, app)
@@ -80,7 +80,7 @@ async def test_forgot_password_then_login(tmp_path: Path, lang: Language, valid_
         assert summary_title in text
         assert valid_until in text
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)
 
         await log_in(pilot, app, LILA, LILA_PASSWORD)
@@ -97,11 +97,11 @@ async def test_escape_goes_back_without_losing_what_was_typed(tmp_path: Path) ->
         await walk_to_new_password(pilot, app, keyboard=False)
         await type_text(pilot, "Partiel")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, ForgotQuestionScreen)
         assert app.screen.query_one("#answer", Input).value == "  PAUL "
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, ForgotEmailScreen)
         assert app.screen.query_one("#email", Input).value == LILA
         # the CAPTCHA was used: a new one is asked for, and the procedure goes on
@@ -120,7 +120,7 @@ async def test_wrong_captcha_draws_a_new_image(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await type_text(pilot, LILA, keyboard=False)
         await pilot.press(*["tab"] * 6, "enter")
-        await pilot.pause()
+        await settle(pilot, app)
         before = app.core.captcha.current.serial
         wrong = "".join("2" if c != "2" else "3" for c in solution(app))
         await type_text(pilot, wrong)
@@ -161,7 +161,7 @@ async def test_refused_passwords_change_nothing(tmp_path: Path, typed: str, expe
         await walk_to_new_password(pilot, app, keyboard=False)
         await type_text(pilot, typed, keyboard=False)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, app)
         await type_text(pilot, typed, keyboard=False)
         await pilot.press("enter")
         await settle(pilot, app)
@@ -248,7 +248,7 @@ async def test_summary_is_reached_only_once(tmp_path: Path) -> None:
         await walk_to_summary(pilot, app, keyboard=False)
         assert isinstance(app.screen, ForgotSummaryScreen)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)
     from sqlmodel import select
 
@@ -282,7 +282,7 @@ async def test_a_crash_report_never_shows_a_secret(tmp_path: Path, capfd: pytest
                 await pilot.press("tab")
                 await type_text(pilot, secret, keyboard=False)
                 await pilot.press("enter")
-                await pilot.pause()
+                await settle(pilot, app)
     finally:
         Screen._validate = original  # type: ignore[method-assign]
     captured = capfd.readouterr()
@@ -309,7 +309,7 @@ async def test_demo_mailbox_shows_the_confirmation_email(tmp_path: Path) -> None
         assert "24 novembre 2029" in shown
         assert NEW_PASSWORD not in shown
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert isinstance(app.screen, ForgotSummaryScreen)
     services.close()
 

@@ -101,3 +101,64 @@ async def test_a_locked_database_shows_a_message_and_keeps_the_answer(tmp_path: 
         await settle(pilot, app)
         assert isinstance(app.screen, ForgotNewPasswordScreen)
     services.close()
+
+
+async def test_a_demo_dialog_stays_open_when_the_step_answers(tmp_path: Path) -> None:
+    from screens.demo_accounts import DemoAccountsScreen
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_question(pilot, app)
+        slow_hashing(services)
+        await type_text(pilot, "Pierre")
+        await pilot.press("enter")
+        await pilot.press("f2")
+        await settle(pilot, app)
+        assert isinstance(app.screen, DemoAccountsScreen)
+        await pilot.press("escape")  # closes the dialog, not the step
+        await pilot.pause()
+        assert isinstance(app.screen, ForgotQuestionScreen)
+        assert "ne correspond pas" in text_of(app)
+    services.close()
+
+
+async def test_the_login_keeps_no_password_beneath_the_account_space(tmp_path: Path) -> None:
+    from screens.login import LoginScreen
+    from tests.ui_helpers import LILA, LILA_PASSWORD, solution
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, LILA, keyboard=False)
+        await pilot.press("tab")
+        await type_text(pilot, LILA_PASSWORD, keyboard=False)
+        await pilot.press("tab")
+        await type_text(pilot, solution(app), keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        [login] = [s for s in app.screen_stack if isinstance(s, LoginScreen)]
+        assert app.screen is not login
+        assert login.query_one("#password", Input).value == ""
+        assert login.query_one("#captcha", Input).value == ""
+    services.close()
+
+
+async def test_a_burst_of_tabs_and_enter_reaches_the_buttons(tmp_path: Path) -> None:
+    """Keys of one read (a fast link, auto-type) all queued for the email field: those
+    that arrive after the focus left it still move the focus and press the button."""
+    from textual import events
+
+    from screens.email_step import EmailStepScreen
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "lila.rosemonde@orange.fr", keyboard=False)
+        field = app.screen.query_one("#email", Input)
+        for key in ["tab"] * 6 + ["enter"]:  # Tab order: … CAPTCHA, Connexion, image, spell, forgot
+            field.post_message(events.Key(key, "\t" if key == "tab" else "\r"))
+        await settle(pilot, app)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, EmailStepScreen)
+    services.close()

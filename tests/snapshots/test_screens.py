@@ -29,13 +29,13 @@ async def login(pilot: Pilot[None], app: MotDePasseApp) -> None:
 
 async def forgot_email(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await pilot.press(*["tab"] * 6, "enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def forgot_email_spelled(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await forgot_email(pilot, app)
     await pilot.press("tab", "tab", "tab", "tab", "enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def question(pilot: Pilot[None], app: MotDePasseApp) -> None:
@@ -55,7 +55,7 @@ async def new_password(pilot: Pilot[None], app: MotDePasseApp) -> None:
 async def recommendations(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await walk_to_new_password(pilot, app, keyboard=False)
     await pilot.press("f1")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def summary(pilot: Pilot[None], app: MotDePasseApp) -> None:
@@ -64,12 +64,12 @@ async def summary(pilot: Pilot[None], app: MotDePasseApp) -> None:
 
 async def fallback(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await pilot.press(*["tab"] * 7, "enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def demo_accounts(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await pilot.press("f2")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def home(pilot: Pilot[None], app: MotDePasseApp) -> None:
@@ -122,19 +122,19 @@ async def expiry_alert(pilot: Pilot[None], app: MotDePasseApp) -> None:
 async def home_expiring(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await _login_as(pilot, app, *HUGO)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def services_screen(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await home_expiring(pilot, app)
     await pilot.press("tab", "enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def coordinates(pilot: Pilot[None], app: MotDePasseApp) -> None:
     await home_expiring(pilot, app)
     await pilot.press("tab", "tab", "enter")
-    await pilot.pause()
+    await settle(pilot, app)
 
 
 async def change_credentials(pilot: Pilot[None], app: MotDePasseApp) -> None:
