@@ -6,7 +6,10 @@ is held while Argon2 runs, and two logins never verify at the same time, even fo
 different accounts. This measures that cost from outside the core (``SessionCore.send``
 timed in the caller's threads), side by side in one run:
 
-* **serialised**: the code as it is;
+* **serialised**: the code as it is (the serialised units of a process queue on a lock of
+  the process, then take SQLite's);
+* **sqlite-wait**: serialised on SQLite's lock alone (the first version): a waiting unit
+  polls the lock with SQLite's growing sleeps (1, 2, 5… 100 ms);
 * **interleaved**: the same code with the unit of work's serialisation turned off (what
   the code did before: the check, the verification and the record could interleave with
   other attempts — and be outrun by them, which is why it is not the code any more).
@@ -23,6 +26,7 @@ output is Markdown, ready to paste into ``docs/PERFORMANCE.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -33,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from domain import storage
 from domain.models import AccountBase
 from domain.registration import Registration, register_all
 from domain.services import Services, build_services
@@ -64,6 +69,17 @@ def accounts(services: Services, count: int) -> list[str]:
         ],
     )
     return emails
+
+
+@contextmanager
+def sqlite_wait() -> Iterator[None]:
+    """Serialised units that wait on SQLite's lock only (no queue in the process)."""
+    original = storage._writer_lock
+    storage._writer_lock = lambda engine: threading.Lock()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        storage._writer_lock = original  # type: ignore[assignment]
 
 
 @contextmanager
@@ -100,6 +116,10 @@ def burst(services: Services, emails: list[str]) -> tuple[float, list[float]]:
     return time.perf_counter() - start, latencies
 
 
+MODES = ("interleaved", "sqlite-wait", "serialised")
+MODE_CONTEXT = {"interleaved": interleaved, "sqlite-wait": sqlite_wait, "serialised": contextlib.nullcontext}
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -119,12 +139,9 @@ def main() -> int:
         results: dict[tuple[int, str], list[tuple[float, float, float]]] = {}
         for n in args.sessions:
             for round_ in range(args.rounds):
-                order = ("serialised", "interleaved") if round_ % 2 == 0 else ("interleaved", "serialised")
-                for mode in order:
-                    if mode == "interleaved":
-                        with interleaved():
-                            wall, latencies = burst(services, emails[:n])
-                    else:
+                modes = MODES[round_ % 3 :] + MODES[: round_ % 3]  # each mode first in turn
+                for mode in modes:
+                    with MODE_CONTEXT[mode]():
                         wall, latencies = burst(services, emails[:n])
                     entry = (wall, statistics.median(latencies), percentile(latencies, 0.95))
                     results.setdefault((n, mode), []).append(entry)
@@ -134,14 +151,13 @@ def main() -> int:
     print("| sessions at once | mode | all logged in (ms) | one login, median (ms) | p95 (ms) |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for n in args.sessions:
-        for mode in ("interleaved", "serialised"):
+        for mode in MODES:
             runs = results[(n, mode)]
             wall, median, p95 = (statistics.median(run[i] for run in runs) * 1000 for i in range(3))
             print(f"| {n} | {mode} | {wall:.0f} | {median:.0f} | {p95:.0f} |")
-        ratio = statistics.median(r[0] for r in results[(n, "serialised")]) / statistics.median(
-            r[0] for r in results[(n, "interleaved")]
-        )
-        print(f"| {n} | ratio serialised / interleaved (wall) | {ratio:.2f} | | |")
+        walls = {mode: statistics.median(r[0] for r in results[(n, mode)]) for mode in MODES}
+        print(f"| {n} | ratio serialised / interleaved | {walls['serialised'] / walls['interleaved']:.2f} | | |")
+        print(f"| {n} | ratio serialised / sqlite-wait | {walls['serialised'] / walls['sqlite-wait']:.2f} | | |")
     return 0
 
 

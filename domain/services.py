@@ -76,7 +76,7 @@ class Services:
 
     def uow(self, *, locks: Sequence[str] = ()) -> UnitOfWork:
         """A unit of work; with ``locks``, serialised with every other naming one of them."""
-        return UnitOfWork(self.engine, locks=locks)
+        return UnitOfWork(self.engine, locks=locks, wait=self.settings.database_busy_timeout_seconds)
 
     def open_session(
         self,

@@ -11,6 +11,8 @@ account wait for each other. Both are released at commit or rollback.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -23,6 +25,21 @@ from sqlmodel import Session, SQLModel, create_engine
 from domain import models  # noqa: F401  (registers the tables)
 
 _IMMEDIATE = "motdepasse_immediate"
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+"""SQLite: the serialised units of one process queue on this lock before ``BEGIN
+IMMEDIATE``, so they wake as soon as the one before commits, instead of polling the
+database's lock with SQLite's growing sleeps (1, 2, 5… 100 ms). Other processes still
+wait on the database's lock itself."""
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    with _WRITERS_GUARD:
+        lock = _WRITERS.get(engine)
+        if lock is None:
+            lock = _WRITERS[engine] = threading.Lock()
+        return lock
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
@@ -77,9 +94,11 @@ class UnitOfWork:
     other unit that names one of them (see the module's docstring).
     """
 
-    def __init__(self, engine: Engine, *, locks: Sequence[str] = ()) -> None:
+    def __init__(self, engine: Engine, *, locks: Sequence[str] = (), wait: float = 30.0) -> None:
         self._engine = engine
         self._locks = tuple(sorted(set(locks)))
+        self._wait = wait
+        self._held: threading.Lock | None = None
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
@@ -87,6 +106,7 @@ class UnitOfWork:
             try:
                 self._serialise()
             except BaseException:
+                self._release()
                 self.session.close()
                 raise
         return self
@@ -94,6 +114,10 @@ class UnitOfWork:
     def _serialise(self) -> None:
         dialect = self._engine.dialect.name
         if dialect == "sqlite":
+            lock = _writer_lock(self._engine)
+            if not lock.acquire(timeout=self._wait):
+                raise TimeoutError("the database stayed busy: another step of this process held it")
+            self._held = lock
             self.session.connection(execution_options={_IMMEDIATE: True})
         elif dialect == "postgresql":
             for name in self._locks:  # sorted: two units never wait for each other in a cycle
@@ -109,7 +133,15 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back what was not committed; unlike rollback() it does not expire
         # the loaded objects, so a use case can still read what it loaded.
-        self.session.close()
+        try:
+            self.session.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._held is not None:
+            self._held.release()
+            self._held = None
 
     def commit(self) -> None:
         self.session.commit()
