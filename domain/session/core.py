@@ -130,6 +130,11 @@ class SessionCore:
         return self._trail
 
     @property
+    def account_signed_in(self) -> int | None:
+        """The account this session is signed in to (None: not signed in)."""
+        return None if self._signed_in is None else self._signed_in[0]
+
+    @property
     def signed_in(self) -> tuple[int, int]:
         """(account id, credentials version) of the sign-in."""
         assert self._signed_in is not None, "no account is signed in"

@@ -5,14 +5,12 @@ deactivation of accounts that stay expired (deactivate_expired_after_days)."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain import usecases
-from domain.accounts import AccountCard
 from domain.demo import seed_demo
 from domain.expiry import ExpiryStatus
 from domain.i18n import Translator
@@ -29,7 +27,7 @@ from domain.session.intents import (
     SubmitPasswords,
     Tick,
 )
-from domain.session.views import AccountDetail, AlertDetail, SummaryDetail
+from domain.session.views import SummaryDetail
 from domain.usecases import PasswordStatus
 from tests.domain.support import (
     HUGO,
@@ -37,6 +35,7 @@ from tests.domain.support import (
     NEW_PASSWORD,
     START,
     account,
+    attempt,
     credentials,
     outbox,
     set_status,
@@ -55,53 +54,6 @@ _CLIENTS = itertools.count(1)
 
 def client() -> str:
     return f"192.0.2.{next(_CLIENTS) % 200}"
-
-
-def signed_in_account(core: SessionCore) -> int | None:
-    """The account the session is signed in to (None: not signed in)."""
-    try:
-        return core.signed_in[0]
-    except AssertionError:
-        return None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One LogIn sent to a fresh session core, and what the view it got back shows."""
-
-    core: SessionCore
-    view: View
-
-    @property
-    def status(self) -> PasswordStatus:
-        if self.view.step in (Step.HOME, Step.EXPIRY_ALERT):
-            return PasswordStatus.OK
-        if self.view.step is Step.EXPIRED_EMAIL:
-            return PasswordStatus.EXPIRED
-        assert self.view.step is Step.LOGIN, self.view.step
-        (note,) = self.view.notes
-        return PasswordStatus(note.code)
-
-    @property
-    def message(self) -> str:
-        return " ".join(note.render(Translator(self.core.language)) for note in self.view.notes)
-
-    @property
-    def card(self) -> AccountCard | None:
-        detail = self.view.detail
-        return detail.card if isinstance(detail, AccountDetail | AlertDetail) else None
-
-    @property
-    def expiry(self) -> ExpiryStatus | None:
-        """The expiry the signed-in session shows (alert or home)."""
-        detail = self.view.detail
-        return detail.expiry if isinstance(detail, AccountDetail | AlertDetail) else None
-
-
-def attempt(services, email: str, password: str, *, language=None) -> Attempt:
-    """One login, from its own client address (per-client throttling stays out)."""
-    core = SessionCore(services, language=language, client_address=client())
-    return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
 
 
 def expiry_at_login(services, email: str, password: str) -> ExpiryStatus | None:
@@ -172,7 +124,7 @@ def test_login_before_expiry(services, demo, clock) -> None:
         assert result.status is PasswordStatus.OK
         # within 60 days: the alert first (SPEC §3.3), else the home
         assert result.view.step is (Step.EXPIRY_ALERT if expiring_soon else Step.HOME)
-        assert signed_in_account(result.core) == account(services, HUGO).id
+        assert result.core.account_signed_in == account(services, HUGO).id
         assert result.expiry is not None
         assert result.expiry.expires_on == expires_on
         assert result.expiry.days_left == days_left
@@ -187,7 +139,7 @@ def test_login_on_the_day_after_the_last_valid_day(services, demo, clock) -> Non
         clock.set(datetime.combine(expires_on + timedelta(days=1), moment, tzinfo=PARIS))
         result = attempt(services, HUGO, HUGO_PASSWORD)
         assert result.status is PasswordStatus.EXPIRED
-        assert signed_in_account(result.core) is None
+        assert result.core.account_signed_in is None
         assert result.card is None
         expiry = expiry_at_login(services, HUGO, HUGO_PASSWORD)
         assert expiry is not None and expiry.days_left == -1
@@ -340,7 +292,7 @@ def test_no_deactivation_by_default(services, demo, clock) -> None:
     clock.set(at_noon(CHLOE_EXPIRES_ON + timedelta(days=400)))
     result = attempt(services, CHLOE, CHLOE_PASSWORD)
     assert result.status is PasswordStatus.EXPIRED
-    assert signed_in_account(result.core) is None
+    assert result.core.account_signed_in is None
     assert account(services, CHLOE).status == "active"
     # the expired procedure still works after 400 days
     assert change_by_expired_flow(services, CHLOE, CHLOE_PASSWORD, "") is not None
@@ -367,7 +319,7 @@ def test_deactivation_after_n_days(deactivating, clock) -> None:
     assert account(services, CHLOE).status == "active"
     result = attempt(services, CHLOE, CHLOE_PASSWORD)
     assert result.status is PasswordStatus.DEACTIVATED
-    assert signed_in_account(result.core) is None
+    assert result.core.account_signed_in is None
     assert account(services, CHLOE).status == "deactivated"
     # accounts not expired are untouched
     assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.OK
@@ -416,7 +368,7 @@ def refused_everywhere(services, clock, expired: SessionCore, language: str, wor
     result = attempt(services, CHLOE, CHLOE_PASSWORD, language=language)
     assert result.status is PasswordStatus.DEACTIVATED
     assert word in result.message.lower()
-    assert result.card is None and signed_in_account(result.core) is None
+    assert result.card is None and result.core.account_signed_in is None
     # the expired procedure
     view = expired.send(SubmitPasswords(CHLOE_PASSWORD, NEW_PASSWORD, NEW_PASSWORD))
     assert view.step is Step.EXPIRED_PASSWORDS
@@ -453,7 +405,7 @@ def test_deactivated_session_is_signed_out(services, demo) -> None:
     view = other.core.send(Tick())
     assert view.step is Step.LOGIN
     assert [note.code for note in view.notes] == ["deactivated"]
-    assert signed_in_account(other.core) is None
+    assert other.core.account_signed_in is None
 
 
 def test_forgot_procedure_applies_the_deactivation(deactivating, clock) -> None:

@@ -4,23 +4,20 @@ domain.usecases.log_in use case behind it."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from domain.accounts import AccountCard
-from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
 from domain.i18n import Translator
 from domain.models import PasswordCredential
-from domain.session import SessionCore, Step, View
+from domain.session import SessionCore, Step
 from domain.session.intents import LogIn
-from domain.session.views import AccountDetail, AlertDetail, NoDetail
+from domain.session.views import NoDetail
 from domain.usecases import PasswordStatus
-from tests.domain.support import HUGO, LILA, account, credentials, set_status
+from tests.domain.support import HUGO, LILA, account, attempt, credentials, set_status
 
 PARIS = ZoneInfo("Europe/Paris")  # settings.timezone: users' days are Paris days
 
@@ -31,59 +28,13 @@ HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
 _CLIENTS = itertools.count(1)
 
 
-def signed_in_account(core: SessionCore) -> int | None:
-    """The account the session is signed in to (None: not signed in)."""
-    try:
-        return core.signed_in[0]
-    except AssertionError:
-        return None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One LogIn sent to a fresh session core, and what the view it got back shows."""
-
-    core: SessionCore
-    view: View
-
-    @property
-    def status(self) -> PasswordStatus:
-        if self.view.step in (Step.HOME, Step.EXPIRY_ALERT):
-            return PasswordStatus.OK
-        if self.view.step is Step.EXPIRED_EMAIL:
-            return PasswordStatus.EXPIRED
-        assert self.view.step is Step.LOGIN, self.view.step
-        (note,) = self.view.notes
-        return PasswordStatus(note.code)
-
-    @property
-    def message(self) -> str:
-        return " ".join(note.render(Translator(self.core.language)) for note in self.view.notes)
-
-    @property
-    def card(self) -> AccountCard | None:
-        detail = self.view.detail
-        return detail.card if isinstance(detail, AccountDetail | AlertDetail) else None
-
-    @property
-    def expiry(self) -> ExpiryStatus | None:
-        detail = self.view.detail
-        return detail.expiry if isinstance(detail, AccountDetail | AlertDetail) else None
-
-
-def attempt(services, email: str, password: str, *, language=None) -> Attempt:
-    """One login attempt, from its own client address (per-client throttling stays out)."""
-    core = SessionCore(services, language=language, client_address=f"203.0.113.{next(_CLIENTS) % 250}")
-    return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
-
-
 def test_right_password(services, demo) -> None:
     result = attempt(services, LILA, LILA_PASSWORD)
     assert result.status is PasswordStatus.OK
     assert result.view.step is Step.HOME  # valid for long: no alert
     assert result.card is not None and result.card.email == LILA
     assert result.card.password_expires_on is not None
-    assert signed_in_account(result.core) == account(services, LILA).id
+    assert result.core.account_signed_in == account(services, LILA).id
 
 
 def test_email_case_and_blanks(services, demo) -> None:
@@ -103,7 +54,7 @@ def test_wrong_password_and_unknown_email_same_message(services, demo, language)
     assert wrong.message
     assert wrong.card is None and unknown.card is None
     assert isinstance(wrong.view.detail, NoDetail) and isinstance(unknown.view.detail, NoDetail)
-    assert signed_in_account(wrong.core) is None
+    assert wrong.core.account_signed_in is None
 
 
 def test_password_is_case_sensitive(services, demo) -> None:
@@ -120,7 +71,7 @@ def test_expired_password(services, demo, clock) -> None:
     clock.set(datetime.combine(expires_on + timedelta(days=1), time(0, 1), tzinfo=PARIS))
     result = attempt(services, LILA, LILA_PASSWORD)
     assert result.status is PasswordStatus.EXPIRED
-    assert signed_in_account(result.core) is None  # never opens the account space
+    assert result.core.account_signed_in is None  # never opens the account space
     # a wrong password on an expired account is just wrong
     assert attempt(services, LILA, "nope").status is PasswordStatus.INVALID
 
@@ -142,7 +93,7 @@ def test_wrong_captcha(captcha_services, captcha_demo) -> None:
     (note,) = view.notes
     assert note.code == "captcha_wrong" and note.render(Translator(core.language))
     assert isinstance(view.detail, NoDetail)
-    assert signed_in_account(core) is None
+    assert core.account_signed_in is None
     view = core.send(LogIn(LILA, LILA_PASSWORD, core.captcha.current.solution.lower()))
     assert view.step is Step.HOME
 
@@ -151,7 +102,7 @@ def test_deactivated(services, demo) -> None:
     set_status(services, LILA, "deactivated")
     right = attempt(services, LILA, LILA_PASSWORD)
     assert right.status is PasswordStatus.DEACTIVATED
-    assert right.card is None and signed_in_account(right.core) is None
+    assert right.card is None and right.core.account_signed_in is None
     wrong = attempt(services, LILA, "nope")
     assert wrong.status is PasswordStatus.INVALID  # nothing revealed without the password
 

@@ -3,71 +3,17 @@ permanent lock, unknown emails treated like known ones (domain.throttle.LoginThr
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.accounts import AccountCard
 from domain.demo import seed_demo
-from domain.i18n import Translator
-from domain.session import SessionCore, Step, View
-from domain.session.intents import LogIn
-from domain.session.views import AccountDetail, AlertDetail
 from domain.usecases import PasswordStatus
-from tests.domain.support import HUGO, LILA, account
+from tests.domain.support import HUGO, LILA, account, attempt, fresh_client
 
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 HUGO_PASSWORD = "Cerisier-Boussole-Tambour-42"
 WRONG = "Glycine-Orage-Violon-2024"
 UNKNOWN = "personne.inconnue@exemple.fr"
-
-_CLIENTS = itertools.count(1)
-
-
-def fresh_client() -> str:
-    number = next(_CLIENTS)
-    return f"198.18.{number // 250}.{number % 250}"
-
-
-def signed_in_account(core: SessionCore) -> int | None:
-    """The account the session is signed in to (None: not signed in)."""
-    try:
-        return core.signed_in[0]
-    except AssertionError:
-        return None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One LogIn sent to a fresh session core, and what the view it got back shows."""
-
-    core: SessionCore
-    view: View
-
-    @property
-    def status(self) -> PasswordStatus:
-        if self.view.step in (Step.HOME, Step.EXPIRY_ALERT):
-            return PasswordStatus.OK
-        if self.view.step is Step.EXPIRED_EMAIL:
-            return PasswordStatus.EXPIRED
-        assert self.view.step is Step.LOGIN, self.view.step
-        (note,) = self.view.notes
-        return PasswordStatus(note.code)
-
-    @property
-    def message(self) -> str:
-        return " ".join(note.render(Translator(self.core.language)) for note in self.view.notes)
-
-    @property
-    def card(self) -> AccountCard | None:
-        detail = self.view.detail
-        return detail.card if isinstance(detail, AccountDetail | AlertDetail) else None
-
-
-def attempt(services, email: str, password: str, client: str | None = None, *, language=None) -> Attempt:
-    core = SessionCore(services, language=language, client_address=client or fresh_client())
-    return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
 
 
 def status(services, email: str, password: str, client: str | None = None) -> PasswordStatus:
@@ -90,7 +36,7 @@ def test_delays_double_after_the_free_failures(services, demo, clock) -> None:
         result = attempt(services, LILA, LILA_PASSWORD, client)
         assert result.status is PasswordStatus.THROTTLED
         assert seconds_in(result.message) == delay
-        assert signed_in_account(result.core) is None and result.card is None
+        assert result.core.account_signed_in is None and result.card is None
         clock.advance(timedelta(seconds=delay) - timedelta(milliseconds=1))
         assert status(services, LILA, LILA_PASSWORD, client) is PasswordStatus.THROTTLED
         clock.advance(timedelta(milliseconds=1))
@@ -101,7 +47,7 @@ def test_delays_double_after_the_free_failures(services, demo, clock) -> None:
     clock.advance(timedelta(seconds=16))
     result = attempt(services, LILA, LILA_PASSWORD, client)
     assert result.status is PasswordStatus.OK
-    assert signed_in_account(result.core) == account(services, LILA).id
+    assert result.core.account_signed_in == account(services, LILA).id
 
 
 def test_throttled_message(services, demo, clock) -> None:

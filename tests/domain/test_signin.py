@@ -70,14 +70,6 @@ def signed_in(services, email: str, password: str) -> SessionCore:
     return core
 
 
-def signed_in_account(core: SessionCore) -> int | None:
-    """The account the session is signed in to (None: not signed in)."""
-    try:
-        return core.signed_in[0]
-    except AssertionError:
-        return None
-
-
 def still_signed_in(core: SessionCore) -> bool:
     """A Tick checks the sign-in against the database (as every intent does) and ends the
     session when it no longer stands."""
@@ -94,7 +86,7 @@ def shows_an_account(view: View) -> bool:
 def test_right_but_expired_password(services, demo) -> None:
     core, view = attempt(services, CHLOE, CHLOE_PASSWORD)
     assert status(view) is PasswordStatus.EXPIRED
-    assert signed_in_account(core) is None
+    assert core.account_signed_in is None
     assert not still_signed_in(core)
     assert not shows_an_account(core.view())
     # the session goes on to « Mot de passe expiré », the email kept; nothing is written
@@ -127,7 +119,7 @@ def test_expired_password_never_opens_however_often(services, demo) -> None:
     for _ in range(5):
         core, view = attempt(services, CHLOE, CHLOE_PASSWORD)
         assert status(view) is PasswordStatus.EXPIRED
-        assert signed_in_account(core) is None
+        assert core.account_signed_in is None
 
 
 # --- every change bumps the version by one and signs the other sessions out ---------------------
@@ -181,7 +173,7 @@ def test_change_signs_out_the_other_sessions(services, demo, clock, procedure) -
     assert account(services, LILA).credentials_version == lila_version
     for core in (first, second):
         assert not still_signed_in(core)
-        assert signed_in_account(core) is None
+        assert core.account_signed_in is None
         view = core.view()
         assert view.step is Step.LOGIN and not shows_an_account(view)
         assert [note.code for note in view.notes] == ["credentials_changed"]
@@ -198,6 +190,6 @@ def test_sign_out(services, demo) -> None:
     core = signed_in(services, LILA, LILA_PASSWORD)
     view = core.send(SignOut())
     assert view.step is Step.LOGIN and view.notes == ()
-    assert signed_in_account(core) is None
+    assert core.account_signed_in is None
     assert not still_signed_in(core)
     assert account(services, LILA).credentials_version == 0
