@@ -64,9 +64,12 @@ def solution(app: MotDePasseApp) -> str:
 async def settle(pilot: Pilot[None], app: MotDePasseApp) -> None:
     """Wait until the intents sent to the session core (in worker threads) have been
     answered and their views shown (up to 10 s: a loaded machine is slow)."""
+    idle = 0
     for _ in range(500):
         await pilot.pause(0.02)
-        if not app.busy and not any(w.is_running for w in app.workers):
+        # twice in a row: an intent a screen posted just before may still be on its way
+        idle = idle + 1 if not app.busy and not any(w.is_running for w in app.workers) else 0
+        if idle == 2:
             await pilot.pause()
             return
 
