@@ -53,7 +53,8 @@ class DemoMailboxScreen(ModalScreen[None]):
                 text.append("\n" + "─" * 60 + "\n")
             text.append(f"#{row.id} · {row.state}\n", style="bold")
             text.append(readable)
-        self.query_one("#mail-text", Static).update(text)
+        for shown in self.query("#mail-text").results(Static):  # none if closed meanwhile
+            shown.update(text)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -70,13 +70,17 @@ class NewPasswordFields(Vertical):
     @on(Input.Changed, "#new")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
-        self.run_worker(self._update_meter(event.value), exclusive=True, group="meter")
+        self.run_worker(self._update_meter(event.value), exclusive=True, group="meter", exit_on_error=False)
 
     async def _update_meter(self, value: str) -> None:
         await asyncio.sleep(METER_DEBOUNCE_SECONDS)
         level = await asyncio.to_thread(self._estimate, value)
-        if self.new.value == value:
-            self.meter.level = level
+        fields = self.query("#new").results(Input)
+        meters = self.query(StrengthMeter)
+        if not self.is_attached or not fields or not meters:
+            return  # the step was left while the estimate ran (Escape right after typing)
+        if next(iter(fields)).value == value:
+            meters.first().level = level
 
     @on(Button.Pressed, "#password-help")
     def _help(self, event: Button.Pressed) -> None:

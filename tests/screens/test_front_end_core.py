@@ -162,3 +162,20 @@ async def test_a_burst_of_tabs_and_enter_reaches_the_buttons(tmp_path: Path) -> 
         await pilot.pause(0.2)
         assert isinstance(app.screen, EmailStepScreen)
     services.close()
+
+
+async def test_a_meter_estimate_that_ends_after_its_fields_is_harmless(tmp_path: Path) -> None:
+    """Escape right after a key in the new password: the screen is taken down while the
+    meter's estimate still runs in its thread (seen in CI: the session crashed)."""
+    from screens.widgets.new_password import NewPasswordFields
+    from tests.ui_helpers import walk_to_new_password
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_new_password(pilot, app, keyboard=False)
+        fields = app.screen.query_one(NewPasswordFields)
+        await fields.remove_children()  # what the teardown does first
+        await fields._update_meter("Partiel")  # the estimate's end, now
+        assert app.is_running
+    services.close()
