@@ -70,6 +70,7 @@ def _figlet(font: str) -> pyfiglet.Figlet:
     return pyfiglet.Figlet(font=font, width=200)
 
 
+@functools.lru_cache(maxsize=64)
 def render(solution: str, font: str) -> str:
     art = _figlet(font).renderText(" ".join(solution))
     return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))

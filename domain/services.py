@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,9 +124,6 @@ class UserSession:
     journal: Journal
     client_address: str | None = None
     channel: str = "local"
-    signed_in_account: int | None = field(default=None)
-    signed_in_version: int | None = field(default=None)
-    """The account's credentials version when it signed in: a change elsewhere signs out."""
 
 
 def build_services(

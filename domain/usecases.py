@@ -16,7 +16,7 @@ No use case keeps a secret beyond its call, puts one in an exception, or returns
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from domain import accounts
@@ -141,7 +141,6 @@ class AnswerCheck:
     """False when the attempt was refused before the answer was looked at (locked)."""
     account: AccountCard | None = None
     """The account whose answer was right (status OK)."""
-    lock_email_queued: bool = False
     deactivated_days: int | None = None
 
 
@@ -172,7 +171,6 @@ def _check_answer(
         throttle.record_failure(uow, digest, now)
         uow.session.flush()
         until = throttle.locked_until(uow, digest, now)
-        queued = False
         if until is not None and account is not None and notify_lock:
             # The holder is told, in the same transaction; an unknown address never is.
             uow.session.add(
@@ -185,9 +183,8 @@ def _check_answer(
                     mail_domain=services.mail_domain,
                 )
             )
-            queued = True
         status = AnswerStatus.WRONG if until is None else AnswerStatus.LOCKED
-        return AnswerCheck(status, until, lock_email_queued=queued), None
+        return AnswerCheck(status, until), None
     assert account is not None and account.id is not None
     credential = accounts.current_credential(uow.session, account.id)
     days = None
@@ -207,12 +204,6 @@ def answer_question(services: Services, *, email: str, answer: str, client_addre
         check, _account = _check_answer(services, uow, email, answer, client_address=client_address, notify_lock=True)
         uow.commit()
     return check
-
-
-def answers_locked_until(services: Services, email: str) -> datetime | None:
-    """When the forgot-password procedure opens again for ``email`` (None: open now)."""
-    with services.uow() as uow:
-        return services.answer_throttle.locked_until(uow, email_digest(services, email), services.clock.now())
 
 
 # Identifying the account of a procedure
@@ -273,7 +264,6 @@ class ChangeResult:
     deactivated_days: int | None = None
     evaluated: bool = True
     """False for an answer refused before it was looked at (the procedure locked)."""
-    lengths: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -412,6 +402,7 @@ def change_signed_in_password(
     services: Services,
     *,
     account_id: int,
+    email: str,
     signed_in_version: int,
     answer: str,
     new: str,
@@ -423,9 +414,6 @@ def change_signed_in_password(
     an answer here reaches the limit), then the new password — one
     serialised unit of work. The change is made from the version the session signed in
     with, so a change made elsewhere meanwhile wins and this one signs out."""
-    with services.uow() as uow:
-        row = uow.session.get(Account, account_id)
-        email = row.email if row is not None else ""
     digest = email_digest(services, email)
     with services.uow(locks=(f"answer:{digest}", f"credentials:{account_id}")) as uow:
         reason = _standing(services, uow, account_id, signed_in_version)
@@ -495,9 +483,3 @@ def standing(services: Services, *, account_id: int, version: int) -> Standing:
         card = accounts.card(uow.session, account)
     expiry = services.expiry(card.password_expires_on) if card.password_expires_on else None
     return Standing(None, card, expiry)
-
-
-def account_card(services: Services, account_id: int) -> AccountCard | None:
-    with services.uow() as uow:
-        account = uow.session.get(Account, account_id)
-        return accounts.card(uow.session, account) if account is not None else None

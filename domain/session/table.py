@@ -429,6 +429,7 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
     result = usecases.change_signed_in_password(
         core.services,
         account_id=account_id,
+        email=state.email,
         signed_in_version=version,
         answer=intent.answer,
         new=intent.password,

@@ -208,8 +208,5 @@ class View:
     def get_field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def notes_for(self, name: str | None) -> tuple[Note, ...]:
-        return tuple(note for note in self.notes if note.field == name)
-
     def can(self, intent: str) -> bool:
         return any(action.intent == intent for action in self.actions)
