@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     answer_lockout_minutes: int = Field(default=15, ge=1)
     """How long the forgot-password procedure is refused after too many wrong answers."""
 
+    answer_max_failures_per_client: int = Field(default=20, ge=1)
+    """Wrong security answers allowed from one client address (all emails together)
+    within ``answer_window_minutes``; beyond, that address is refused for
+    ``answer_lockout_minutes``."""
+
     secret_key: str | None = None
     """Key for keyed hashes (decoy questions, throttling keys). Default: generated once
     and kept in ``data_dir/secret.key``. Every front end sharing a database needs the same."""
@@ -198,6 +203,34 @@ class Settings(BaseSettings):
 
     ssh_connections_per_minute: int = Field(default=30, ge=1)
     """New connections per client address per minute."""
+
+    ssh_max_connections: int = Field(default=400, ge=1)
+    """SSH connections open at once, in total (sessions or not)."""
+
+    ssh_max_connections_per_client: int = Field(default=20, ge=1)
+    """SSH connections open at once from one client address."""
+
+    ssh_session_open_timeout_seconds: int = Field(default=20, ge=1)
+    """A connection that has opened no session this long after it was made is closed."""
+
+    ssh_max_columns: int = Field(default=500, ge=40, le=4096)
+    """Widest terminal accepted: a wider PTY request or window change is clamped to it."""
+
+    ssh_max_rows: int = Field(default=200, ge=15, le=4096)
+    """Tallest terminal accepted: a taller request is clamped to it."""
+
+    ssh_input_bytes_per_second: int = Field(default=16384, ge=256)
+    """Sustained input rate of one session (typing and pastes); beyond the burst below,
+    further bytes are dropped (and journaled once per episode)."""
+
+    ssh_input_burst_bytes: int = Field(default=65536, ge=1024)
+    """Input a session may send at once (a paste) before the rate above applies."""
+
+    ssh_session_memory_mib: int = Field(default=1024, ge=256)
+    """Address-space limit of one session process (RLIMIT_AS), in MiB."""
+
+    ssh_session_kill_grace_seconds: float = Field(default=5.0, gt=0, le=120)
+    """How long a session process asked to end may take before it is killed (SIGKILL)."""
 
     @field_validator("password_history_depth")
     @classmethod
