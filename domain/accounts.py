@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from domain.models import Account, AccountBase, OutboxEmail, PasswordCredential
-from domain.text import email_key, looks_like_email
+from domain.text import email_key, forbidden_character, looks_like_email
 
 STANDARD_QUESTIONS: tuple[str, ...] = (
     "Le prénom de votre conjoint(e) ?",
@@ -25,7 +25,20 @@ STANDARD_QUESTIONS: tuple[str, ...] = (
 )
 """The questions offered at registration; a decoy question is drawn from these."""
 
-_SUBSCRIBER = re.compile(r"\d{14}")
+_SUBSCRIBER = re.compile(r"[0-9]{14}")
+"""ASCII digits only (``\\d`` would take any script's digits)."""
+
+STORED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("subscriber_number", "subscriber number"),
+    ("last_name", "last name"),
+    ("first_name", "first name"),
+    ("phone", "phone"),
+    ("postal_address", "postal address"),
+    ("email", "email"),
+    ("language", "language"),
+    ("security_question", "security question"),
+)
+"""Every text field of an account, with the name an error message gives it."""
 
 
 class AccountError(ValueError):
@@ -66,18 +79,25 @@ def personal_words(account: AccountBase | AccountCard, *extra: str) -> tuple[str
     return (account.last_name, account.first_name, account.email, account.subscriber_number, account.phone, *extra)
 
 
-def decoy_question(secret: bytes, key: str) -> str:
-    """A stable question for an unknown email, so it looks exactly like a known one."""
-    digest = hmac.new(secret, b"decoy-question:" + key.encode(), hashlib.sha256).digest()
-    return STANDARD_QUESTIONS[int.from_bytes(digest[:4], "big") % len(STANDARD_QUESTIONS)]
-
-
 def email_digest(secret: bytes, key: str) -> str:
     """A keyed hash of an email key: throttling records never hold the address itself."""
     return hmac.new(secret, b"email:" + key.encode(), hashlib.sha256).hexdigest()
 
 
+def check_stored_text(label: str, value: str) -> None:
+    """Refuse a character a stored one-line field may not hold (controls, bidi controls,
+    zero-width characters, lone surrogates…: see ``domain.text.forbidden_character``);
+    the message names the field and the character as ``U+XXXX``, never the character."""
+    character = forbidden_character(value)
+    if character is not None:
+        raise AccountError(f"{label}: character {character} not allowed")
+
+
 def validate_account_fields(fields: AccountBase) -> None:
+    """Every stored field, by every way an account is made (``accounts add``, the CSV
+    import, the demo): first the characters, then each field's own rule."""
+    for name, label in STORED_FIELDS:
+        check_stored_text(label, getattr(fields, name))
     if not _SUBSCRIBER.fullmatch(fields.subscriber_number):
         raise AccountError("subscriber number: 14 digits expected")
     if not looks_like_email(fields.email):

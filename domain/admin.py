@@ -9,15 +9,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import ValidationError
 from sqlmodel import col, or_, select
 
 from domain import accounts
 from domain.accounts import AccountCard, AccountError
 from domain.i18n import Translator
 from domain.models import Account, AccountBase
-from domain.registration import Registration, register_all
+from domain.registration import Registration, register_all, secret_problem
 from domain.services import Services
-from domain.text import email_key, normalise_answer
+from domain.text import email_key, encodable, normalise_answer, printable
 
 CSV_COLUMNS = (
     "subscriber_number",
@@ -40,6 +41,8 @@ class NotFound(LookupError):
 
 def find(services: Services, key: str) -> AccountCard:
     """An account by login email (any case) or by subscriber number."""
+    if not encodable(key):  # a lone surrogate (invalid bytes in an argument) matches nothing
+        raise NotFound(key)
     with services.uow() as uow:
         account = uow.session.exec(
             select(Account).where(or_(Account.email_key == email_key(key), Account.subscriber_number == key.strip()))
@@ -126,16 +129,26 @@ def parse_csv(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        return [], [(1, f"not readable as CSV: {printable(str(error))}")]
     missing = sorted(REQUIRED - set(header))
     if missing:
         return [], [(1, "missing columns: " + ", ".join(missing))]
     unknown = sorted(set(header) - set(CSV_COLUMNS))
     if unknown:
-        return [], [(1, "unknown columns: " + ", ".join(unknown))]
+        return [], [(1, "unknown columns: " + ", ".join(printable(name) for name in unknown))]
     rows: list[_Row] = []
     errors: list[tuple[int, str]] = []
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # an oversized field: the file cannot be read further
+            errors.append((reader.line_num + 1, f"not readable as CSV: {printable(str(error))}"))
+            break
         line = reader.line_num
         values = {(k or "").strip(): (v or "").strip() for k, v in record.items() if k is not None}
         if None in record:
@@ -154,15 +167,24 @@ def parse_csv(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
             )
             accounts.validate_account_fields(fields)
         except (AccountError, ValueError) as error:
-            errors.append((line, _reason(error)))
+            errors.append((line, refusal_reason(error)))
             continue
         rows.append(_Row(line, fields, values["security_answer"], values["password"]))
     return rows, errors
 
 
-def _reason(error: Exception) -> str:
+def refusal_reason(error: Exception) -> str:
+    """The field and what is wrong with it, never the value (it may be hostile text)."""
     if isinstance(error, AccountError):
         return str(error)
+    if isinstance(error, ValidationError) and error.errors():
+        first = error.errors()[0]
+        label = dict(accounts.STORED_FIELDS).get(str(first["loc"][0]) if first["loc"] else "", "value")
+        if first["type"] == "string_too_long":
+            return f"{label}: too long (at most {first.get('ctx', {}).get('max_length')} characters)"
+        if first["type"] == "string_unicode":  # a lone surrogate: invalid bytes decoded
+            return f"{label}: not valid UTF-8 text"
+        return f"{label}: invalid value"
     return "invalid value"
 
 
@@ -192,6 +214,8 @@ def check_rows(services: Services, rows: Sequence[_Row]) -> list[tuple[int, str]
                 errors.append((row.line, "subscriber number: already used"))
             elif not normalise_answer(row.answer):
                 errors.append((row.line, "security answer: required"))
+            elif (problem := secret_problem(row.answer)) is not None:
+                errors.append((row.line, f"security answer: {problem}"))
             else:
                 result = services.policy.check(
                     row.password,

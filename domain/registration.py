@@ -10,6 +10,7 @@ from domain import accounts
 from domain.accounts import AccountCard, AccountError
 from domain.i18n import Translator
 from domain.models import AccountBase
+from domain.policy import is_printable_password
 from domain.services import Services
 from domain.text import normalise_answer, normalise_password
 
@@ -37,6 +38,16 @@ def register(
     return register_all(services, [Registration(fields, password, answer, set_at)])[0]
 
 
+def secret_problem(secret: str) -> str | None:
+    """Why a typed secret (a security answer) cannot be kept, or None: the password rule
+    for characters (no control character, line separator, lone surrogate or unassigned
+    code point), so that what is hashed is what the user can type again. The reason never
+    quotes the secret, nor names its characters."""
+    if not is_printable_password(secret):
+        return "control characters and invalid text are not allowed"
+    return None
+
+
 def register_all(services: Services, registrations: Sequence[Registration]) -> list[AccountCard]:
     """Create accounts in one transaction: all of them, or none if one is refused."""
     policy = services.policy
@@ -45,6 +56,9 @@ def register_all(services: Services, registrations: Sequence[Registration]) -> l
         accounts.validate_account_fields(item.fields)
         if not normalise_answer(item.answer):
             raise AccountError("security answer: required")
+        problem = secret_problem(item.answer)
+        if problem is not None:
+            raise AccountError(f"security answer: {problem}")
         fields = item.fields
         result = policy.check(
             item.password,

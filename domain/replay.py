@@ -79,7 +79,7 @@ def timeline(services: Services, reference: str) -> tuple[SessionRecord | None, 
 
 def asciicast(reference: str, frames: list[Frame], *, term: str = "xterm-256color") -> str:
     """The session as an asciicast v2 file (``asciinema play``): output and resize events
-    only, never input. Each frame redraws the whole screen."""
+    only, never input. Each frame redraws the whole screen. The file is ASCII."""
     if not frames:
         raise ValueError("this session has no recorded frame")
     first = frames[0]
@@ -99,7 +99,9 @@ def asciicast(reference: str, frames: list[Frame], *, term: str = "xterm-256colo
             size = (frame.columns, frame.rows)
             lines.append(json.dumps([round(elapsed, 6), "r", f"{frame.columns}x{frame.rows}"]))
         screen = "\x1b[H\x1b[2J" + frame.ansi.rstrip("\n").replace("\n", "\r\n")
-        lines.append(json.dumps([round(elapsed, 6), "o", screen], ensure_ascii=False))
+        # ASCII JSON: every escape sequence, C1 control, bidi control or lone surrogate of a
+        # frame stays a \uXXXX escape, so the file is safe to print (cat, less) and to write
+        lines.append(json.dumps([round(elapsed, 6), "o", screen]))
     return "\n".join(lines) + "\n"
 
 

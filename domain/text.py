@@ -1,4 +1,5 @@
-"""Normalisation of what users type, and safe display of what they typed."""
+"""Normalisation of what users type, the characters stored text may hold, and safe
+display of stored and typed text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ import unicodedata
 
 _BLANKS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+
+_UNSAFE_TO_SHOW = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Categories ``printable`` replaces: controls (C0 with ESC, tab and newline, DEL, C1 with
+CSI, DCS, OSC), format characters (bidi overrides, embeddings, isolates and marks, zero-width
+characters, soft hyphen, tags), lone surrogates, line and paragraph separators."""
+
+_REFUSED_IN_FIELDS = _UNSAFE_TO_SHOW | {"Co", "Cn"}
+"""Categories a stored one-line field may not hold: what ``printable`` replaces, and code
+points with no agreed meaning (private use, unassigned), which each terminal and font
+draws its own way."""
 
 
 def normalise_password(password: str) -> str:
@@ -27,17 +39,52 @@ def email_key(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip()).casefold()
 
 
-def printable(text: str) -> str:
-    """Replace control characters (escape sequences included) by U+FFFD for display.
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` made safe to show, one character for one: every control character (ESC
+    and C1 included, so no terminal sequence can start), bidi control, zero-width or
+    other format character, line separator and lone surrogate becomes U+FFFD. With
+    ``lines``, line feeds and tabs are kept (multi-line text such as an email).
 
-    Display code must still render the result as plain text (never as markup).
+    The one function through which every front end — the app, the support console, every
+    command line — shows stored or typed text. Display code must still render the result
+    as plain text (never as markup).
     """
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+    if text.isprintable():  # no C*, Z* but the space: nothing to replace
+        return text
+    return "".join(
+        char if unicodedata.category(char) not in _UNSAFE_TO_SHOW or (lines and char in "\n\t") else _REPLACEMENT
+        for char in text
+    )
 
 
 def strip_controls(text: str) -> str:
     """Remove control characters and line breaks from pasted text."""
     return _CONTROL.sub("", text)
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first character a stored one-line field (a name, an address, a question…) may
+    not hold, as ``U+XXXX`` — never the character itself —, or None.
+
+    Refused: controls (C0 with tab and newline, DEL, C1), line and paragraph separators,
+    format characters (bidi overrides, embeddings, isolates and marks, zero-width
+    characters, soft hyphen, tags), lone surrogates, private-use and unassigned code
+    points. What is stored is then shown the same way in every terminal and every email.
+    """
+    for char in text:
+        if unicodedata.category(char) in _REFUSED_IN_FIELDS:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be encoded (as UTF-8, for a database or a hash): False when it
+    holds a lone surrogate (a broken paste, invalid bytes decoded with surrogateescape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _EMAIL = re.compile(

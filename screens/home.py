@@ -66,7 +66,7 @@ class HomeScreen(SignedInScreen):
             style="bold",
         )
         welcome.append("\n")
-        welcome.append(_("Subscriber number: {number}").format(number=card.subscriber_number))
+        welcome.append(_("Subscriber number: {number}").format(number=printable(card.subscriber_number)))
         self.query_one("#welcome", Static).update(welcome)
 
     def action_back(self) -> None:

@@ -1,12 +1,21 @@
-"""The operators' command line: ``motdepasse accounts …``."""
+"""The operators' command line: ``motdepasse accounts …``, ``staff``, ``journal``."""
 
 from __future__ import annotations
 
 import io
+import json
+import os
+import pwd
+import re
+import stat
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
+from domain.models import StaffAudit
+from domain.services import build_services
+from domain.settings import load_settings
 from tui.cli import main
 
 GOOD = "Pivoine-Comete-Sextant-88"
@@ -157,3 +166,182 @@ def test_deactivate_expired_follows_the_setting(
     monkeypatch.setenv("MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS", "30")
     code, out, _ = run(capsys, "accounts", "deactivate-expired")
     assert code == 0 and "Jean@Exemple.fr: deactivated" in out
+
+
+INERT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+"""What must never reach an operator's terminal: controls (ESC, BEL, C1…), bidi controls,
+zero-width characters, lone surrogates (line feeds and tabs aside)."""
+
+
+def test_import_refuses_control_and_invisible_characters_in_every_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "hostile.csv"
+    csv_file.write_text(
+        "\n".join(
+            [
+                HEADER,
+                f'20240000000001;"MA\x1b]52;c;aGk=\x07RTIN";Anne;;;a1@exemple.fr;fr;Q ?;a;{GOOD}',
+                f"20240000000002;MARTIN;An\u202ene;;;a2@exemple.fr;fr;Q ?;a;{GOOD}",
+                f"20240000000003;MARTIN;Anne;01\x9b31m;;a3@exemple.fr;fr;Q ?;a;{GOOD}",
+                f"20240000000004;MARTIN;Anne;;1 rue\tX;a4@exemple.fr;fr;Q ?;a;{GOOD}",
+                f"20240000000005;MARTIN;Anne;;;a5@exemple.fr;fr;Votre\u200b chien ?;a;{GOOD}",
+                f'20240000000006;MARTIN;Anne;;"1 rue X\n75002 Paris";a6@exemple.fr;fr;Q ?;a;{GOOD}',
+                f"20240000000007;MARTIN;Anne;;;a7\u2066@exemple.fr;fr;Q ?;a;{GOOD}",
+                f"٢٠٢٤٠٠٠٠٠٠٠٠٠٨;MARTIN;Anne;;;a8@exemple.fr;fr;Q ?;a;{GOOD}",
+                f"20240000000009;MARTIN;Anne;;;a9@exemple.fr;fr;Q ?;P\x1b[2Jaul;{GOOD}",
+                f"20240000000010;MARTIN;Anne;;;a10@exemple.fr;fr;Q ?\x1bP$q m\x1b\\;a;{GOOD}",
+                f"20240000000011;DURAND;Chloé;0102030405;1 rue X;ok@exemple.fr;fr;Q ?;a;{GOOD}",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "accounts", "import", str(csv_file))
+    assert code == 1
+    for line, reason in [
+        (2, "last name: character U+001B not allowed"),
+        (3, "first name: character U+202E not allowed"),
+        (4, "phone: character U+009B not allowed"),
+        (5, "postal address: character U+0009 not allowed"),
+        (6, "security question: character U+200B not allowed"),
+        (8, "postal address: character U+000A not allowed"),  # the record ends on line 8
+        (9, "email: character U+2066 not allowed"),
+        (10, "subscriber number: 14 digits expected"),
+        (11, "security answer: control characters and invalid text are not allowed"),
+        (12, "security question: character U+001B not allowed"),
+    ]:
+        assert f"{csv_file}:{line}: {reason}\n" in err
+    assert ":13:" not in err and "10 invalid line(s): nothing imported" in err
+    assert not INERT.search(err), repr(err)
+    assert run(capsys, "accounts", "list")[1].strip().endswith("0 account(s)")
+    code, out, _ = run(capsys, "accounts", "import", str(csv_file), "--skip-invalid")
+    assert code == 3 and "1 account(s) imported" in out
+
+
+def test_import_reports_an_unreadable_csv_as_a_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    csv_file = tmp_path / "huge.csv"
+    csv_file.write_text(HEADER + "\n" + '"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    code, _, err = run(capsys, "accounts", "import", str(csv_file))
+    assert code == 1 and f"{csv_file}:2: not readable as CSV" in err
+    hostile = tmp_path / "header.csv"
+    hostile.write_text(HEADER + ";\x1b]52;c;aGk=\x07\n", encoding="utf-8")
+    code, _, err = run(capsys, "accounts", "import", str(hostile))
+    assert code == 1 and f"{hostile}:1: unknown columns: \ufffd]52" in err and not INERT.search(err)
+
+
+def test_add_refuses_control_characters_and_text_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "accounts", "add", "--subscriber-number", "20240000000009", "--last-name", "DU\x1b]52;c;aGk=\x07PONT",
+        "--first-name", "Jean", "--phone", "", "--address", "", "--email", "jean@exemple.fr",
+        "--language", "fr", "--question", "Q ?", stdin=f"Paul\nPaul\n{GOOD}\n{GOOD}\n",
+    )  # fmt: skip
+    assert code == 1 and "refused: last name: character U+001B not allowed" in err and not INERT.search(err)
+    # the first name typed at the prompt, with invalid bytes decoded as a lone surrogate
+    code, _, err = run(
+        capsys, "accounts", "add", "--subscriber-number", "20240000000009", "--last-name", "DUPONT",
+        "--phone", "", "--address", "", "--email", "jean@exemple.fr", "--language", "fr", "--question", "Q ?",
+        stdin=f"Je\udcffan\nPaul\nPaul\n{GOOD}\n{GOOD}\n",
+    )  # fmt: skip
+    assert code == 1 and "refused: first name: not valid UTF-8 text" in err and not INERT.search(err)
+    # a lone surrogate in the answer used to crash Argon2 with a traceback
+    code, _, err = add_jean(capsys, answer="Pa\udcffl")
+    assert code == 1 and "refused: security answer: control characters and invalid text are not allowed" in err
+    code, _, err = add_jean(capsys, answer="Pa\x1b[2Jul")
+    assert code == 1 and "security answer: control characters" in err and "[2J" not in err
+    code, _, err = add_jean(capsys, password=GOOD + "\udcff")
+    assert code == 1 and "password: The password contains a control character" in err and GOOD not in err
+    # standard input that is not UTF-8 at all
+    import sys
+
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"Pa\xffl\nPa\xffl\n"), encoding="utf-8")
+    try:
+        code = main(
+            ["accounts", "add", "--subscriber-number", "20240000000009", "--last-name", "DUPONT",
+             "--first-name", "Jean", "--phone", "", "--address", "", "--email", "jean@exemple.fr",
+             "--language", "fr", "--question", "Q ?"]
+        )  # fmt: skip
+    finally:
+        sys.stdin = old
+    assert code == 1 and "refused: text that is not valid UTF-8" in capsys.readouterr().err
+    assert run(capsys, "accounts", "list")[1].strip().endswith("0 account(s)")
+
+
+def test_staff_add_refuses_control_characters_in_the_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "staff", "add", "agent", "--name", "Agent\x1b]52;c;aGk=\x07", stdin=f"{GOOD}\n")
+    assert code == 1 and "refused: name: character U+001B not allowed" in err
+    code, _, err = run(capsys, "staff", "add", "agent", "--name", "Agent \u202eX", stdin=f"{GOOD}\n")
+    assert code == 1 and "U+202E" in err
+    code, out, _ = run(capsys, "staff", "list")
+    assert code == 0 and out == ""
+
+
+def record_session(reference: str = "TEST-0001", *, ansi: str = "\x1b[1mConnexion\x1b[0m") -> None:
+    """A session in the configured journal, with one screen."""
+    services = build_services(load_settings())
+    try:
+        session = services.open_session(reference=reference)
+        session.journal.record("screen", "login")
+        session.journal.frame("shown", columns=80, rows=24, ansi=ansi)
+        session.journal.end("quit")
+        services.journal_writer.flush()
+    finally:
+        services.close()
+
+
+def staff_audit() -> list[StaffAudit]:
+    services = build_services(load_settings())
+    try:
+        with services.uow() as uow:
+            return list(uow.session.exec(select(StaffAudit).order_by(col(StaffAudit.id))).all())
+    finally:
+        services.close()
+
+
+def test_journal_show_export_and_purge_are_audited(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Users' sessions are personal data: the operator who shows or exports one (or tries
+    to) is in the staff audit, as the support console's staff are."""
+    record_session()
+    operator = f"operator:{pwd.getpwuid(os.geteuid()).pw_name}"
+    code, out, _ = run(capsys, "journal", "show", "test-0001")
+    assert code == 0 and "screen   login" in out
+    code, _, _ = run(capsys, "journal", "export", "TEST-0001", "-o", str(tmp_path / "s.cast"))
+    assert code == 0
+    code, _, err = run(capsys, "journal", "show", "NOPE-0000")
+    assert code == 1 and "no session NOPE-0000" in err
+    code, _, _ = run(capsys, "journal", "purge", "--older-than", "30")
+    assert code == 0
+    rows = staff_audit()
+    assert [(row.staff, row.action, row.session_reference) for row in rows] == [
+        (operator, "view_session", "TEST-0001"),
+        (operator, "export_session", "TEST-0001"),
+        (operator, "view_session", None),
+        (operator, "purge_sessions", None),
+    ]
+    details = [json.loads(row.detail) for row in rows]
+    assert details[0] == {"command": "journal show", "reference": "TEST-0001", "found": True}
+    assert details[1]["command"] == "journal export" and details[1]["found"] is True
+    assert details[2] == {"command": "journal show", "reference": "NOPE-0000", "found": False}
+    assert details[3] == {"older_than_days": 30, "deleted": 0}
+
+
+def test_journal_export_is_private_and_plain_ascii(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The export holds a user's screens: 0600, even over an existing file; and printing it
+    (cat, less) sends no control character to the terminal: escapes stay JSON escapes."""
+    record_session(ansi="\x1b[1mConnexion\x1b[0m Amélie \x9b2J \x1b]52;c;aGk=\x07 \u202e")
+    fresh = tmp_path / "fresh.cast"
+    assert run(capsys, "journal", "export", "TEST-0001", "-o", str(fresh))[0] == 0
+    existing = tmp_path / "existing.cast"
+    existing.write_text("old", encoding="utf-8")
+    existing.chmod(0o644)
+    assert run(capsys, "journal", "export", "TEST-0001", "-o", str(existing))[0] == 0
+    for path in (fresh, existing):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        text = path.read_text(encoding="utf-8")
+        assert text.isascii() and not INERT.search(text)
+        header, *events = [json.loads(line) for line in text.splitlines()]
+        assert header["version"] == 2
+        assert "\x9b2J" in events[0][2] and "Amélie" in events[0][2]  # the frame, unchanged

@@ -19,6 +19,7 @@ from domain.models import AccountBase
 from domain.registration import register
 from domain.services import Services, build_services
 from domain.settings import load_settings
+from tui.cli import say
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -91,10 +92,13 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     try:
         return _dispatch(services, args, out, err)
     except admin.NotFound as missing:
-        print(f"motdepasse: no account for {missing}", file=err)
+        say(f"motdepasse: no account for {missing}", err)
         return EXIT_REFUSED
     except AccountError as error:
-        print(f"motdepasse: refused: {error}", file=err)
+        say(f"motdepasse: refused: {error}", err)
+        return EXIT_REFUSED
+    except UnicodeError:  # input that is not UTF-8, an argument with invalid bytes
+        say("motdepasse: refused: text that is not valid UTF-8", err)
         return EXIT_REFUSED
     finally:
         services.close()
@@ -118,7 +122,7 @@ def _dispatch(services: Services, args: argparse.Namespace, out: TextIO, err: Te
     if action in ("deactivate", "reactivate"):
         status = "deactivated" if action == "deactivate" else "active"
         card = admin.set_status(services, args.account, status)
-        print(f"{card.email}: {card.status}", file=out)
+        say(f"{card.email}: {card.status}", out)
         expiry = card.password_expires_on
         if status == "active" and expiry is not None and services.expiry(expiry).expired:
             print(
@@ -132,14 +136,14 @@ def _dispatch(services: Services, args: argparse.Namespace, out: TextIO, err: Te
             print("MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS is not set: nothing to do", file=out)
             return EXIT_OK
         for card in admin.deactivate_expired(services):
-            print(f"{card.email}: deactivated", file=out)
+            say(f"{card.email}: deactivated", out)
         return EXIT_OK
     return EXIT_USAGE
 
 
 def _print_card(card: AccountCard, out: TextIO, *, answer: str | None = None) -> None:
     for label, value in admin.summary_lines(card, answer=answer):
-        print(f"{label:34} {value}", file=out)
+        say(f"{label:34} {value}", out)
 
 
 def _list(services: Services, out: TextIO) -> None:
@@ -148,10 +152,10 @@ def _list(services: Services, out: TextIO) -> None:
     for card in cards:
         expires = card.password_expires_on
         days = "" if expires is None else str(services.expiry(expires).days_left)
-        print(
+        say(
             f"{card.subscriber_number:14}  {card.status:11}  {expires.isoformat() if expires else '-':10}  "
             f"{days:>5}  {card.email} ({card.last_name} {card.first_name})",
-            file=out,
+            out,
         )
     print(f"{len(cards)} account(s)", file=out)
 
@@ -191,7 +195,7 @@ def _add(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO)
     question = args.question
     if question is None:
         for number, text in enumerate(STANDARD_QUESTIONS, start=1):
-            print(f"  {number}. {text}", file=err)
+            say(f"  {number}. {text}", err)
         choice = ask("Security question (number, or your own question): ").strip()
         question = (
             STANDARD_QUESTIONS[int(choice) - 1]
@@ -217,8 +221,8 @@ def _add(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO)
             language=language,
             security_question=question,
         )
-    except ValueError:
-        print("motdepasse: refused: invalid field value", file=err)
+    except ValueError as error:  # too long, a lone surrogate…: the field, never the value
+        say(f"motdepasse: refused: {admin.refusal_reason(error)}", err)
         return EXIT_REFUSED
     card = register(services, fields, password=password, answer=answer)
     print("RÉCAPITULATIF DE VOS DONNÉES PERSONNELLES (printed once: keep it safe)", file=out)
@@ -241,11 +245,11 @@ def _import(services: Services, args: argparse.Namespace, out: TextIO, err: Text
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        print(f"motdepasse: cannot read {path}: {error.__class__.__name__}", file=err)
+        say(f"motdepasse: cannot read {path}: {error.__class__.__name__}", err)
         return EXIT_REFUSED
     report = admin.import_csv(services, text, skip_invalid=args.skip_invalid)
     for line, reason in report.errors:
-        print(f"{path}:{line}: {reason}", file=err)
+        say(f"{path}:{line}: {reason}", err)
     if report.errors and not args.skip_invalid:
         print(f"{len(report.errors)} invalid line(s): nothing imported", file=err)
         return EXIT_REFUSED

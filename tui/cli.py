@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from domain.i18n import parse_language
 from domain.settings import LANGUAGES, Language, Settings, load_settings
+from domain.text import printable
+
+if TYPE_CHECKING:
+    from domain.support import StaffIdentity
+
+
+def say(text: str, file: TextIO, *, lines: bool = False, flush: bool = False) -> None:
+    """Print one line of a command's output. Commands print stored and typed text (names,
+    addresses, emails, journal details, SMTP replies, arguments echoed in an error), so
+    every line goes through ``printable`` — the app's safe-text function — and nothing a
+    database or an argument holds can reach the operator's terminal as an escape sequence
+    (OSC 52 writing the clipboard, DCS making the terminal type its answer, bidi overrides
+    reordering a line). ``lines`` keeps the line feeds of multi-line text (an email)."""
+    print(printable(text, lines=lines), file=file, flush=flush)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes some arguments raw in its errors (``unrecognized arguments: …``):
+    the message is made printable before it is shown."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message, lines=True))
+
+
+def operator_identity() -> StaffIdentity:
+    """Who runs an operator's command, for the staff audit: ``operator:`` and the name of
+    the process's effective user, from the system's user database (not from ``$USER``,
+    which the caller sets), or its uid when it has no name."""
+    from domain.support import StaffIdentity
+
+    uid = os.geteuid()
+    try:
+        import pwd
+
+        name = pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        name = f"uid-{uid}"
+    return StaffIdentity(f"operator:{printable(name)[:100]}")
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
@@ -20,11 +60,15 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="motdepasse",
         description="Password lifecycle of a professional account, in the terminal.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # the subcommands' parsers are _Parser too (argparse makes them of the parent's class)
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -123,7 +167,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         accounts = describe_demo() if keep else seed_demo(services)
         log = log_to_file(settings.data_dir)
-        print(f"motdepasse demo: database {database}, log {log}")
+        say(f"motdepasse demo: database {database}, log {log}", sys.stdout)
         MotDePasseApp(services, language=_language(args.lang, settings.lang), demo_accounts=accounts).run()
     finally:
         services.close()
@@ -160,7 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         return ssh_server.run(settings, host, port, demo=args.demo)
     except OSError as error:
-        print(f"motdepasse: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        say(f"motdepasse: cannot listen on {host}:{port}: {error.strerror or error}", sys.stderr)
         return 1
 
 
@@ -173,7 +217,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         services = build_services(settings)
     except Exception as error:  # noqa: BLE001 - a clear message, not a traceback
-        print(f"motdepasse: cannot open the database: {error}", file=sys.stderr)
+        say(f"motdepasse: cannot open the database: {error}", sys.stderr)
         return 1
     log_to_file(settings.data_dir)
     try:

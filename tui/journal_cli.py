@@ -11,6 +11,8 @@ from typing import TextIO
 
 from domain.replay import asciicast, purge, timeline
 from domain.services import build_services
+from domain.support import audit
+from domain.text import encodable, printable
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
@@ -20,7 +22,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "journal",
         help="sessions' journal: timeline, asciicast export, purge",
         description="The journal of user sessions, by the reference shown on every screen "
-        "(e.g. K7QF-92DX). It never holds a password, an answer or a CAPTCHA solution.",
+        "(e.g. K7QF-92DX). It never holds a password, an answer or a CAPTCHA solution. Showing, "
+        "exporting and purging are recorded in the staff audit, as operator:USER.",
     )
     parser.add_argument("--demo", action="store_true", help="work on the demo's database")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -30,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "export",
         help="a session as an asciicast v2 file",
         description="Write a session's screens as an asciicast v2 file (output and resize "
-        "events, never input): 'asciinema play FILE.cast' replays it.",
+        "events, never input; readable by its owner only): 'asciinema play FILE.cast' replays it.",
     )
     export.add_argument("reference", metavar="REF")
     export.add_argument("--output", "-o", type=Path, help="file to write (default: REF.cast)")
@@ -45,42 +48,59 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    from tui.cli import settings_for
+    from domain.files import write_private
+    from tui.cli import operator_identity, say, settings_for
 
     services = build_services(settings_for(args.demo))
+    operator = operator_identity()
     try:
         if args.action == "purge":
             if args.older_than < 0:
-                print("motdepasse: --older-than takes a number of days (0 or more)", file=err)
+                say("motdepasse: --older-than takes a number of days (0 or more)", err)
                 return EXIT_REFUSED
             count = purge(services, older_than=timedelta(days=args.older_than))
-            print(f"{count} session(s) deleted", file=out)
+            audit(services, operator, "purge_sessions", older_than_days=args.older_than, deleted=count)
+            say(f"{count} session(s) deleted", out)
             return EXIT_OK
         reference = args.reference.strip().upper()
-        record, events, frames = timeline(services, reference)
+        # a lone surrogate (invalid bytes in the argument) names no session
+        record, events, frames = timeline(services, reference) if encodable(reference) else (None, [], [])
+        # Users' sessions are personal data: who looked at one, or tried to, is audited
+        # before anything is shown or written, as in the support console.
+        audit(
+            services,
+            operator,
+            "view_session" if args.action == "show" else "export_session",
+            account_id=record.account_id if record else None,
+            session_reference=record.reference if record else None,
+            command=f"journal {args.action}",
+            reference=printable(reference)[:20],
+            found=record is not None,
+        )
         if record is None:
-            print(f"motdepasse: no session {reference}", file=err)
+            say(f"motdepasse: no session {reference}", err)
             return EXIT_REFUSED
         if args.action == "show":
-            print(
+            say(
                 f"session {reference}: {record.channel} {record.client_address or '-'} "
                 f"{record.language} {record.columns}x{record.rows} started {record.started_at:%Y-%m-%d %H:%M:%S}",
-                file=out,
+                out,
             )
             for event in events:
                 details = " ".join(f"{key}={value}" for key, value in event.detail.items())
-                print(
-                    f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind:8} {event.name} {details}".rstrip(),
-                    file=out,
-                )
-            print(f"{len(frames)} frame(s) recorded", file=out)
+                say(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind:8} {event.name} {details}".rstrip(), out)
+            say(f"{len(frames)} frame(s) recorded", out)
             return EXIT_OK
         if not frames:
-            print(f"motdepasse: session {reference} has no recorded screen", file=err)
+            say(f"motdepasse: session {reference} has no recorded screen", err)
             return EXIT_REFUSED
         path: Path = args.output or Path(f"{reference}.cast")
-        path.write_text(asciicast(reference, frames), encoding="utf-8")
-        print(f"{path}: {len(frames)} screen(s)", file=out)
+        try:
+            write_private(path, asciicast(reference, frames))
+        except OSError as error:
+            say(f"motdepasse: cannot write {path}: {error.strerror or error.__class__.__name__}", err)
+            return EXIT_REFUSED
+        say(f"{path}: {len(frames)} screen(s)", out)
         return EXIT_OK
     finally:
         services.close()

@@ -53,7 +53,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    from tui.cli import settings_for
+    from tui.cli import say, settings_for
 
     services = build_services(settings_for(args.demo))
     try:
@@ -64,10 +64,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
         if args.action == "remind":
             reminders = send_reminders(services)
             for reminder in reminders:
-                print(
-                    f"{reminder.email}: reminder at {reminder.threshold} days ({reminder.days_left} left)",
-                    file=out,
-                )
+                say(f"{reminder.email}: reminder at {reminder.threshold} days ({reminder.days_left} left)", out)
             print(f"{len(reminders)} reminder(s) queued", file=out)
             return EXIT_OK
         return 2
@@ -76,6 +73,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
 
 
 def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tui.cli import say
+
     if not services.settings.smtp_host:
         print("motdepasse: MOTDEPASSE_SMTP_HOST is not set: no relay to deliver to", file=err)
         return EXIT_REFUSED
@@ -84,7 +83,7 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
     if args.watch:
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
-        print(f"dispatcher {dispatcher.name}: watching the outbox", file=out, flush=True)
+        say(f"dispatcher {dispatcher.name}: watching the outbox", out, flush=True)
     while True:
         report = dispatcher.deliver_once(args.limit)
         if report.handled:
@@ -101,6 +100,10 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
 
 
 def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The outbox as the operator reads it: addresses, names, subjects, bodies and the
+    relay's replies are stored text, printed through ``printable``."""
+    from tui.cli import say
+
     with services.uow() as uow:
         if args.show is not None:
             row = uow.session.get(OutboxEmail, args.show)
@@ -109,9 +112,11 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
                 return EXIT_REFUSED
             try:
                 message = build_message(row, services.settings)
-                print(message.as_string() if args.raw else readable(message), file=out)
+                # the SMTP policy ends lines with CRLF: shown with LF (a lone CR is not kept)
+                text = message.as_string().replace("\r\n", "\n") if args.raw else readable(message)
+                say(text, out, lines=True)
             except PermanentFailure as error:
-                print(f"motdepasse: email {args.show} cannot be sent: {error}", file=err)
+                say(f"motdepasse: email {args.show} cannot be sent: {error}", err)
                 return EXIT_REFUSED
             return EXIT_OK
         query = select(OutboxEmail).order_by(col(OutboxEmail.id))
@@ -123,6 +128,6 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         created = row.created_at.strftime("%Y-%m-%d %H:%M")
         last = f"  ({row.last_error})" if row.last_error else ""
         head = f"{row.id:>4}  {row.state:7}  {row.attempts:>5}  {created:16}  {row.kind:26}"
-        print(f"{head}  {row.to_address}{last}", file=out)
+        say(f"{head}  {row.to_address}{last}", out)
     print(f"{len(rows)} email(s)", file=out)
     return EXIT_OK

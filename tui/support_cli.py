@@ -7,9 +7,11 @@ import getpass
 import sys
 
 from domain import admin, support
-from domain.accounts import AccountError
+from domain.accounts import AccountError, check_stored_text
 from domain.services import build_services
 from domain.settings import LANGUAGES, load_settings
+from domain.text import encodable
+from tui.cli import say
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,25 +47,31 @@ def run_staff(args: argparse.Namespace) -> int:
             if sys.stdin.isatty():
                 password = getpass.getpass("Password: ")
                 if getpass.getpass("Password again: ") != password:
-                    print("motdepasse: refused: the two passwords differ", file=sys.stderr)
+                    say("motdepasse: refused: the two passwords differ", sys.stderr)
                     return 1
             else:
                 password = sys.stdin.readline().rstrip("\n")
+            check_stored_text("name", args.name)
             support.add_staff(services, args.username, args.name, password)
-            print(f"staff {args.username} added")
+            say(f"staff {args.username} added", sys.stdout)
         elif args.action == "list":
             for staff in support.list_staff(services):
                 state = "active" if staff.active else "removed"
-                print(f"{staff.username:20} {state:8} {staff.display_name}")
+                say(f"{staff.username:20} {state:8} {staff.display_name}", sys.stdout)
         elif args.action == "remove":
+            if not encodable(args.username):  # invalid bytes in the argument: no such staff
+                raise admin.NotFound(args.username)
             support.remove_staff(services, args.username)
-            print(f"staff {args.username} removed")
+            say(f"staff {args.username} removed", sys.stdout)
         return 0
     except AccountError as error:
-        print(f"motdepasse: refused: {error}", file=sys.stderr)
+        say(f"motdepasse: refused: {error}", sys.stderr)
         return 1
     except admin.NotFound:
-        print(f"motdepasse: no active staff {args.username}", file=sys.stderr)
+        say(f"motdepasse: no active staff {args.username}", sys.stderr)
+        return 1
+    except UnicodeError:  # a password read from input that is not UTF-8
+        say("motdepasse: refused: text that is not valid UTF-8", sys.stderr)
         return 1
     finally:
         services.close()

@@ -120,3 +120,14 @@ def attempt(
     """One login from a fresh session (from its own client address unless ``client``)."""
     core = SessionCore(services, language=language, client_address=client or fresh_client())
     return Attempt(core, core.send(LogIn(email, password, core.captcha.current.solution)))
+
+
+def store_raw_fields(services: Services, email: str, **fields: str) -> None:
+    """Write account fields as an older database may hold them, past today's validation
+    (control characters, markup): what is shown or mailed must still be safe."""
+    with services.uow() as uow:
+        row = uow.session.exec(select(Account).where(Account.email == email)).one()
+        for name, value in fields.items():
+            setattr(row, name, value)
+        uow.session.add(row)
+        uow.commit()

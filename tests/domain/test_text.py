@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from domain.text import (
     email_key,
+    forbidden_character,
     looks_like_email,
     normalise_answer,
     normalise_password,
@@ -174,3 +175,97 @@ def test_looks_like_email_never_raises(text: str) -> None:
     result = looks_like_email(text)
     if result:
         assert "@" in text and not CONTROL.search(text.strip())
+
+
+UNSAFE_TO_SHOW = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u2028\u2029\ud800-\udfff]"
+)
+"""Controls (ESC, CSI, OSC, DCS, BEL…), bidi controls, zero-width characters, separators,
+lone surrogates: what no displayed text may hold."""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x1b]52;c;aGVsbG8=\x07",  # OSC 52: writes the terminal's clipboard
+        "\x1bP$q m\x1b\\",  # DCS DECRQSS: the terminal types its answer
+        "\x9d0;titre\x9c",  # C1 OSC … ST
+        "\x90$q m\x9c",  # C1 DCS
+        "nom\u202etxt.exe",  # right-to-left override
+        "a\u2066b\u2067c\u2068d\u2069",  # isolates
+        "a\u202ab\u202bc\u202cd\u202d",  # embeddings, pop, left-to-right override
+        "a\u200eb\u200fc\u061cd",  # bidi marks
+        "zéro\u200blargeur\u200c\u200d\u2060\ufeff",  # zero-width characters
+        "mot\u00adcoupé",  # soft hyphen
+        "étiquette\U000e0041",  # tag character
+        "moitié\udcff\ud800",  # lone surrogates (invalid bytes decoded with surrogateescape)
+    ],
+)
+def test_printable_replaces_every_sequence_starter_and_invisible_character(text: str) -> None:
+    out = printable(text)
+    assert not UNSAFE_TO_SHOW.search(out), repr(out)
+    assert len(out) == len(text)
+    out.encode("utf-8")  # no lone surrogate left: it can be written anywhere
+
+
+def test_printable_lines_keeps_line_feeds_and_tabs_only() -> None:
+    assert printable("a\nb\tc", lines=True) == "a\nb\tc"
+    assert printable("a\r\nb\x1b[2J\x85c\u2028", lines=True) == "a\ufffd\nb\ufffd[2J\ufffdc\ufffd"
+    assert printable("a\nb") == "a\ufffdb"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=())), st.booleans())
+def test_printable_output_is_always_inert(text: str, lines: bool) -> None:
+    out = printable(text, lines=lines)
+    assert len(out) == len(text)
+    out.encode("utf-8")
+    allowed = "\n\t" if lines else ""
+    assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp") or c in allowed for c in out)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("DU\x1b]52;c;aGk=\x07PONT", "U+001B"),
+        ("Jean\tPaul", "U+0009"),
+        ("1 rue X\n75002 Paris", "U+000A"),
+        ("1 rue X\r", "U+000D"),
+        ("nul\x00", "U+0000"),
+        ("del\x7f", "U+007F"),
+        ("csi\x9b31m", "U+009B"),
+        ("nel\x85", "U+0085"),
+        ("Amélie\u202eeilémA", "U+202E"),
+        ("a\u2066b", "U+2066"),
+        ("a\u200fb", "U+200F"),
+        ("a\u061cb", "U+061C"),
+        ("zéro\u200blargeur", "U+200B"),
+        ("joint\u200d", "U+200D"),
+        ("mot\u2060joint", "U+2060"),
+        ("\ufeffBOM", "U+FEFF"),
+        ("ligne\u2028", "U+2028"),
+        ("moitié\udcff", "U+DCFF"),
+        ("privé\ue000", "U+E000"),
+        ("non assigné\U000e0fff", "U+E0FFF"),
+    ],
+)
+def test_forbidden_character_names_the_first_one(text: str, code: str) -> None:
+    assert forbidden_character(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ROSEMONDE",
+        "Amélie-Françoise d'Estrées",
+        "Me\u0301dor",  # NFD: combining accent
+        "1\u00a0rue de la Paix, 75002\u202fParis",  # no-break spaces
+        "Le prénom de votre conjoint(e) ?",
+        "Ōtsuka 大塚 — Müller Ñúñez",
+        "عبد الله",  # right-to-left letters are text, not controls
+        "😀 +33 1 02 03 04 05",
+        "",
+    ],
+)
+def test_forbidden_character_accepts_ordinary_text(text: str) -> None:
+    assert forbidden_character(text) is None

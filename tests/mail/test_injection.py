@@ -10,7 +10,7 @@ import pytest
 
 from domain.models import AccountBase
 from domain.registration import register
-from tests.domain.support import LILA, NEW_PASSWORD, OTHER_PASSWORD
+from tests.domain.support import LILA, NEW_PASSWORD, OTHER_PASSWORD, store_raw_fields
 from tests.mail.helpers import deliver, forgot_change, outbox, queue_raw, row
 
 HEADERS = {
@@ -57,14 +57,16 @@ def test_registered_name_with_a_line_break(mail_services, mail_demo, relay) -> N
         mail_services,
         AccountBase(
             subscriber_number="20232990000808",
-            last_name=last,
-            first_name=first,
+            last_name="MAL",
+            first_name="Eve",
             email="eve.mal@exemple.fr",
             security_question="Le nom de votre école primaire ?",
         ),
         password=OTHER_PASSWORD,
         answer="Ferry",
     )
+    # Today's registration refuses these characters; an older database may hold them.
+    store_raw_fields(mail_services, "eve.mal@exemple.fr", first_name=first, last_name=last)
     forgot_change(mail_services, "eve.mal@exemple.fr", answer="ferry", password=NEW_PASSWORD)
     (queued,) = outbox(mail_services)
     assert deliver(mail_services).sent == [queued.id]

@@ -198,6 +198,7 @@ async def test_meter_updates_as_you_type(tmp_path: Path) -> None:
 async def test_user_text_is_shown_as_text_not_markup(tmp_path: Path) -> None:
     from domain.models import AccountBase
     from domain.registration import register
+    from tests.domain.support import store_raw_fields
 
     services = make_services(tmp_path)
     question = "[@click=app.quit]Q[/] [b]gras[/b] \x1b[31mrouge ?"
@@ -208,11 +209,13 @@ async def test_user_text_is_shown_as_text_not_markup(tmp_path: Path) -> None:
             last_name="[bold]X[/bold]",
             first_name="Y",
             email="markup@exemple.fr",
-            security_question=question,
+            security_question="Question ?",
         ),
         password="Tilleul-Horizon-Mistral-88",
         answer="réponse",
     )
+    # Today's registration refuses the escape character; an older database may hold it.
+    store_raw_fields(services, "markup@exemple.fr", security_question=question)
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await walk_to_question(pilot, app, "markup@exemple.fr", keyboard=False)
