@@ -87,6 +87,15 @@ class AnswerFailure(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class AnswerClientFailure(SQLModel, table=True):
+    """A wrong security answer, keyed by the client address it came from (whatever the
+    email): the limit per client, besides the one per email."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=80, index=True)
+    at: datetime = Field(index=True)
+
+
 class LoginFailure(SQLModel, table=True):
     """A wrong password (login, or the old password of the expired procedure), keyed by
     account (keyed hash of the email) and by client address."""

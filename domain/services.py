@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import random
 import secrets
+import stat
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from domain.captcha import Captcha
 from domain.clock import Clock, SystemClock
+from domain.decoys import QuestionsInUse
 from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
 from domain.i18n import Translator
@@ -23,17 +29,117 @@ from domain.settings import Language, Settings
 from domain.storage import UnitOfWork, create_schema, make_engine
 from domain.throttle import AnswerThrottle, LoginThrottle
 
+log = logging.getLogger("motdepasse.services")
+
+KEY_FILE = "secret.key"
+_KEY_MIN_LENGTH = 32
+
+
+class SecretKeyError(RuntimeError):
+    """The secret key file exists but cannot be used (empty, damaged). Never holds the key."""
+
 
 def load_secret_key(settings: Settings) -> bytes:
-    """The configured key, or one generated once and kept (mode 600) in the data dir."""
+    """The configured key, or the one kept (mode 600) in the data dir, made once.
+
+    Several processes may start together on a fresh data dir: each that finds no key
+    writes a complete new key to a private temporary file of the same directory, then
+    links it to ``secret.key`` — which fails if another process got there first, and
+    then that one's key is read. So ``secret.key`` never exists incomplete, and every
+    process returns the key the file holds. A key file that exists but is empty or
+    damaged is refused (a new key would silently orphan every stored digest).
+    """
     if settings.secret_key:
         return settings.secret_key.encode()
-    path = Path(settings.data_dir) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    directory = Path(settings.data_dir)
+    private_directory(directory)
+    path = directory / KEY_FILE
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32).encode()
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{KEY_FILE}.", suffix=".tmp")  # mode 600
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(key + b"\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_key(path)  # another process made it first: theirs is the key
+        _sync_directory(directory)
+        return key
+    finally:
+        os.unlink(temporary)
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes().strip()
+    if len(key) < _KEY_MIN_LENGTH or not all(0x21 <= byte <= 0x7E for byte in key):
+        raise SecretKeyError(
+            f"{path} is empty or damaged. Every keyed digest in the database depends on this key: "
+            "restore the file from a backup, or set MOTDEPASSE_SECRET_KEY to the key the other "
+            "front ends use (remove the file only on a new installation)."
+        )
+    _tighten(path)
+    return key
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a new name in ``directory`` durable (best effort: not every system allows it)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def private_directory(path: Path) -> None:
+    """Create ``path`` (mode 700) if needed; an existing one of ours loses what group and
+    others could do in it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    """Remove the group's and others' permissions from ``path`` if it belongs to this
+    process's user (data dirs made before files were created private, mode 644/755)."""
+    getuid = getattr(os, "getuid", None)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return
+    mode = stat.S_IMODE(status.st_mode)
+    if getuid is None or status.st_uid != getuid() or not mode & 0o077:
+        return
+    os.chmod(path, mode & ~0o077)
+    log.warning("%s was readable by other users (mode %o): now %o", path, mode, mode & ~0o077)
+
+
+def prepare_sqlite_file(settings: Settings, url: str) -> None:
+    """The database file of a SQLite URL, created empty with mode 600 before SQLite opens
+    it (SQLite gives its -wal and -shm files the database file's mode); in the data dir,
+    the directory is private too. Existing files of ours are tightened."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    data_dir = Path(settings.data_dir)
+    if path.parent.resolve() == data_dir.resolve():
+        private_directory(path.parent)
+    else:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        _tighten(name)
 
 
 @dataclass
@@ -51,6 +157,8 @@ class Services:
     login_throttle: LoginThrottle
     seed: int | None = None
     """Fixed seed for CAPTCHAs (tests and snapshots only); None draws from the OS."""
+    questions: QuestionsInUse = field(default_factory=QuestionsInUse)
+    """The security questions in use, from which unknown emails get their decoy."""
 
     def expiry(self, expires_on: date) -> ExpiryStatus:
         """Where a password stands today (the clock decides what "today" is)."""
@@ -136,9 +244,10 @@ def build_services(
     """The factory used by the CLI and by every test."""
     if engine is None:
         url = settings.resolved_database_url()
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("sqlite"):
+            prepare_sqlite_file(settings, url)
         engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds)
+    secret_key = load_secret_key(settings)
     create_schema(engine)
     return Services(
         settings=settings,
@@ -158,12 +267,13 @@ def build_services(
             moyen_log10=settings.strength_moyen_log10,
             fort_log10=settings.strength_fort_log10,
         ),
-        secret_key=load_secret_key(settings),
+        secret_key=secret_key,
         journal_writer=JournalWriter(engine),
         answer_throttle=AnswerThrottle(
             max_failures=settings.answer_max_failures,
             window=timedelta(minutes=settings.answer_window_minutes),
             lockout=timedelta(minutes=settings.answer_lockout_minutes),
+            max_failures_per_client=settings.answer_max_failures_per_client,
         ),
         login_throttle=LoginThrottle(
             free=settings.login_free_failures,

@@ -219,11 +219,13 @@ class Settings(BaseSettings):
     ssh_max_rows: int = Field(default=200, ge=15, le=4096)
     """Tallest terminal accepted: a taller request is clamped to it."""
 
-    ssh_input_bytes_per_second: int = Field(default=16384, ge=256)
+    ssh_input_bytes_per_second: int = Field(default=4096, ge=256)
     """Sustained input rate of one session (typing and pastes); beyond the burst below,
-    further bytes are dropped (and journaled once per episode)."""
+    further bytes are dropped (and journaled once per episode). Fast typing with mouse
+    reports stays under 1 KiB/s; at 4 KiB/s an 8-second flood grew a session by ~60 MiB, at
+    16 KiB/s it reached the memory limit (measured for issue 10)."""
 
-    ssh_input_burst_bytes: int = Field(default=65536, ge=1024)
+    ssh_input_burst_bytes: int = Field(default=16384, ge=1024)
     """Input a session may send at once (a paste) before the rate above applies."""
 
     ssh_session_memory_mib: int = Field(default=1024, ge=256)

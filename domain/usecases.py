@@ -11,23 +11,71 @@ the credentials version it started from (a conditional UPDATE): of two simultane
 changes exactly one wins, and only the winner's email is written.
 
 No use case keeps a secret beyond its call, puts one in an exception, or returns one.
+
+What users type is checked at every entry point before anything else (no lock taken, no
+limit counted, nothing hashed): text that is not valid Unicode (a lone surrogate, from a
+damaged paste) anywhere, control characters in an email, C0/C1 control characters in a
+password or an answer. Such input is refused as data (status ``UNUSABLE``, and the name
+of the parameter in ``unusable``), like any other invalid input, never as an exception.
+A new password with control characters is the policy's to refuse (``control_character``).
+
+An unknown email looks like a known one: same question shape (a decoy drawn from the
+questions in use), same cost of checking a secret (a dummy hash at the parameters of a
+real account's, :mod:`domain.decoys`), same limits. Every successful check of a secret
+stored with older Argon2 parameters stores it again at the current ones, in its unit of
+work (passwords and answers alike), so raising the cost reaches every active account.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from domain import accounts
+from domain import accounts, decoys
 from domain.accounts import AccountCard, personal_words
 from domain.expiry import ExpiryStatus
+from domain.hashing import usable_secret
 from domain.mail import Recipient, password_changed_email, procedure_locked_email
 from domain.models import Account, PasswordCredential
 from domain.policy import Violation
 from domain.services import Services
 from domain.storage import UnitOfWork
 from domain.text import email_key, normalise_answer, normalise_password
+from domain.throttle import AnswerLock, AnswerThrottle, LockScope
+
+UNUSABLE_TEXT = "unusable_text"
+"""The status of input refused before it was looked at (see the module's docstring); the
+same code as the session core's refusal of such text."""
+
+_EMAIL_UNUSABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""Control characters, line and paragraph separators, lone surrogates."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def usable_email(email: str) -> bool:
+    """Whether ``email`` can be looked up: no control character, no lone surrogate."""
+    return _EMAIL_UNUSABLE.search(email) is None
+
+
+def _unusable(*, email: str | None = None, secrets: dict[str, str] | None = None) -> str | None:
+    """The name of the first parameter whose text cannot be used, or None."""
+    if email is not None and not usable_email(email):
+        return "email"
+    for name, text in (secrets or {}).items():
+        if not usable_secret(text):
+            return name
+    return None
+
+
+def _not_unicode(texts: dict[str, str]) -> str | None:
+    """The name of the first text holding a lone surrogate, or None (new passwords: the
+    policy refuses their control characters, with its own message)."""
+    for name, text in texts.items():
+        if _SURROGATE.search(text):
+            return name
+    return None
 
 
 def email_digest(services: Services, email: str) -> str:
@@ -55,6 +103,8 @@ class PasswordStatus(enum.StrEnum):
     THROTTLED = "throttled"
     DEACTIVATED = "deactivated"
     EXPIRED = "expired"
+    UNUSABLE = UNUSABLE_TEXT
+    """Not checked: ``unusable`` names the text that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +117,8 @@ class PasswordCheck:
     wait: timedelta = timedelta(0)
     deactivated_days: int | None = None
     """The account was deactivated by this check: its password expired this many days ago."""
+    unusable: str | None = None
+    """The parameter (``email``, ``password``) whose text cannot be used (status UNUSABLE)."""
 
     def wait_seconds(self) -> int:
         return max(1, int(self.wait.total_seconds() + 0.999))
@@ -90,7 +142,8 @@ def _check_password(
     account = accounts.find_by_email(uow.session, email) if email.strip() else None
     credential = accounts.current_credential(uow.session, account.id) if account and account.id else None
     if account is None or credential is None:
-        services.hasher.verify_dummy(secret)
+        like = decoys.password_hash_like(uow.session, services.secret_key, email_key(email))
+        services.hasher.verify(services.hasher.dummy_like(like), secret)
         ok = False
     else:
         verification = services.hasher.verify(credential.password_hash, secret)
@@ -117,6 +170,9 @@ def _check_password(
 
 def log_in(services: Services, *, email: str, password: str, client_address: str | None) -> PasswordCheck:
     """« Connexion »: one serialised unit of work per attempt (per account and client)."""
+    unusable = _unusable(email=email, secrets={"password": password})
+    if unusable is not None:
+        return PasswordCheck(PasswordStatus.UNUSABLE, unusable=unusable)
     with services.uow(locks=_login_locks(services, email, client_address)) as uow:
         check, _account = _check_password(services, uow, email, password, client_address)
         uow.commit()
@@ -131,6 +187,8 @@ class AnswerStatus(enum.StrEnum):
     WRONG = "wrong"
     LOCKED = "locked"
     DEACTIVATED = "deactivated"
+    UNUSABLE = UNUSABLE_TEXT
+    """Not checked: ``unusable`` names the text that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +200,15 @@ class AnswerCheck:
     account: AccountCard | None = None
     """The account whose answer was right (status OK)."""
     deactivated_days: int | None = None
+    lock: LockScope | None = None
+    """What the lock (status LOCKED) is about: this email, or this client address."""
+    unusable: str | None = None
+    """The parameter (``email``, ``answer``) whose text cannot be used (status UNUSABLE)."""
+
+
+def _answer_locks(services: Services, email: str, client_address: str | None) -> tuple[str, str]:
+    """The names that serialise answers: per email, and per client address."""
+    return (f"answer:{email_digest(services, email)}", f"answer-client:{AnswerThrottle.client_key(client_address)}")
 
 
 def _check_answer(
@@ -153,38 +220,45 @@ def _check_answer(
     client_address: str | None,
     notify_lock: bool,
 ) -> tuple[AnswerCheck, Account | None]:
-    """In the caller's serialised unit of work: lock → verify → record. Commits nothing."""
+    """In the caller's serialised unit of work (``_answer_locks``): locks → verify →
+    record, per email and per client address. Commits nothing."""
     throttle = services.answer_throttle
     digest = email_digest(services, email)
     now = services.clock.now()
-    until = throttle.locked_until(uow, digest, now)
-    if until is not None:
-        return AnswerCheck(AnswerStatus.LOCKED, until, evaluated=False), None
+    lock = throttle.lock(uow, digest, client_address, now)
+    if lock.until is not None:
+        return AnswerCheck(AnswerStatus.LOCKED, lock.until, evaluated=False, lock=lock.scope), None
     normalised = normalise_answer(answer)
     account = accounts.find_by_email(uow.session, email)
     if account is None:
-        services.hasher.verify_dummy(normalised)
+        like = decoys.answer_hash_like(uow.session, services.secret_key, email_key(email))
+        services.hasher.verify(services.hasher.dummy_like(like), normalised)
         ok = False
     else:
-        ok = services.hasher.verify(account.security_answer_hash, normalised).ok
+        verification = services.hasher.verify(account.security_answer_hash, normalised)
+        ok = verification.ok
+        if verification.rehash:
+            account.security_answer_hash = verification.rehash
+            uow.session.add(account)
     if not ok:
-        throttle.record_failure(uow, digest, now)
+        throttle.record_failure(uow, digest, now, client=client_address)
         uow.session.flush()
-        until = throttle.locked_until(uow, digest, now)
-        if until is not None and account is not None and notify_lock:
+        lock = throttle.lock(uow, digest, client_address, now)
+        if lock.email_until is not None and account is not None and notify_lock:
             # The holder is told, in the same transaction; an unknown address never is.
             uow.session.add(
                 procedure_locked_email(
                     recipient=Recipient.of(account),
-                    locked_until=until,
+                    locked_until=lock.email_until,
                     now=now,
                     client_address=client_address,
                     tz=services.tz,
                     mail_domain=services.mail_domain,
                 )
             )
-        status = AnswerStatus.WRONG if until is None else AnswerStatus.LOCKED
-        return AnswerCheck(status, until), None
+        if lock.until is None:
+            return AnswerCheck(AnswerStatus.WRONG), None
+        return AnswerCheck(AnswerStatus.LOCKED, lock.until, lock=lock.scope), None
     assert account is not None and account.id is not None
     credential = accounts.current_credential(uow.session, account.id)
     days = None
@@ -198,9 +272,13 @@ def _check_answer(
 
 def answer_question(services: Services, *, email: str, answer: str, client_address: str | None) -> AnswerCheck:
     """« Réponse à la question de confiance » of « Mot de passe oublié »: at most
-    ``answer_max_failures`` wrong answers evaluated per email and window, one lock email
-    to the holder per lock."""
-    with services.uow(locks=(f"answer:{email_digest(services, email)}",)) as uow:
+    ``answer_max_failures`` wrong answers evaluated per email, and
+    ``answer_max_failures_per_client`` per client address, within the window; one lock
+    email to the holder per lock of the email."""
+    unusable = _unusable(email=email, secrets={"answer": answer})
+    if unusable is not None:
+        return AnswerCheck(AnswerStatus.UNUSABLE, evaluated=False, unusable=unusable)
+    with services.uow(locks=_answer_locks(services, email, client_address)) as uow:
         check, _account = _check_answer(services, uow, email, answer, client_address=client_address, notify_lock=True)
         uow.commit()
     return check
@@ -218,19 +296,35 @@ class Identity:
     """The account's question, or a decoy that looks exactly like one."""
     words: tuple[str, ...]
     locked_until: datetime | None = None
+    lock: LockScope | None = None
+    """What the lock is about (``locked_until`` given): this email, or this client."""
+    unusable: str | None = None
+    """``email`` when its text cannot be used: nothing was looked up (no question)."""
 
 
-def identify(services: Services, *, email: str) -> Identity:
-    """A read: the account behind ``email``, its question (or a decoy), its words, and
-    whether wrong answers lock the forgot-password procedure for this email."""
+def identify(services: Services, *, email: str, client_address: str | None = None) -> Identity:
+    """A read: the account behind ``email``, its question (or a decoy drawn from the
+    questions in use, :mod:`domain.decoys`), its words, and whether wrong answers lock
+    the forgot-password procedure for this email — or, when ``client_address`` is given,
+    for this client address."""
+    if not usable_email(email):
+        return Identity(None, "", (), unusable="email")
     now = services.clock.now()
+    throttle = services.answer_throttle
     with services.uow() as uow:
-        until = services.answer_throttle.locked_until(uow, email_digest(services, email), now)
+        digest = email_digest(services, email)
+        if client_address is None:
+            lock = AnswerLock(throttle.locked_until(uow, digest, now), None)
+        else:
+            lock = throttle.lock(uow, digest, client_address, now)
+        until, scope = lock.until, lock.scope
+        # Drawn for known emails too: the read that refreshes the questions' counts (once
+        # a minute) is not paid by unknown emails alone.
+        decoy = services.questions.decoy(uow.session, services.secret_key, email_key(email))
         account = accounts.find_by_email(uow.session, email)
         if account is None:
-            question = accounts.decoy_question(services.secret_key, email_key(email))
-            return Identity(None, question, (email.strip(),), until)
-        return Identity(account.id, account.security_question, personal_words(account), until)
+            return Identity(None, decoy, (email.strip(),), until, scope)
+        return Identity(account.id, account.security_question, personal_words(account), until, scope)
 
 
 # Changing the password
@@ -249,6 +343,8 @@ class ChangeStatus(enum.StrEnum):
     DEACTIVATED = "deactivated"
     SIGNED_OUT = "signed_out"
     """The session's sign-in no longer stands (``signed_out_reason``)."""
+    UNUSABLE = UNUSABLE_TEXT
+    """Nothing was checked: ``unusable`` names the text that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +360,10 @@ class ChangeResult:
     deactivated_days: int | None = None
     evaluated: bool = True
     """False for an answer refused before it was looked at (the procedure locked)."""
+    lock: LockScope | None = None
+    """What the lock (status LOCKED) is about: this email, or this client address."""
+    unusable: str | None = None
+    """The parameter whose text cannot be used (status UNUSABLE)."""
 
     @property
     def changed(self) -> bool:
@@ -344,6 +444,9 @@ def set_forgotten_password(
     client_address: str | None,
 ) -> ChangeResult:
     """« Nouveau mot de passe » of « Mot de passe oublié », after a right answer."""
+    unusable = _not_unicode({"password": password, "confirmation": confirmation})
+    if unusable is not None:
+        return ChangeResult(ChangeStatus.UNUSABLE, account_id=account_id, unusable=unusable)
     with services.uow(locks=(f"credentials:{account_id}",)) as uow:
         result = _apply_new_password(
             services,
@@ -372,6 +475,9 @@ def change_expired_password(
 ) -> ChangeResult:
     """« Mot de passe expiré »: the old password (with the login's throttling), then the
     new one, in one serialised unit of work."""
+    unusable = _unusable(email=email, secrets={"old": old}) or _not_unicode({"new": new, "confirmation": confirmation})
+    if unusable is not None:
+        return ChangeResult(ChangeStatus.UNUSABLE, unusable=unusable)
     with services.uow(locks=_login_locks(services, email, client_address)) as uow:
         check, account = _check_password(services, uow, email, old, client_address)
         if check.status is PasswordStatus.THROTTLED:
@@ -410,12 +516,18 @@ def change_signed_in_password(
     client_address: str | None,
 ) -> ChangeResult:
     """« Modifiez vos identifiants »: the session must still stand, then the security
-    answer (the forgot procedure's limit per email, and its lock email to the holder when
-    an answer here reaches the limit), then the new password — one
-    serialised unit of work. The change is made from the version the session signed in
-    with, so a change made elsewhere meanwhile wins and this one signs out."""
-    digest = email_digest(services, email)
-    with services.uow(locks=(f"answer:{digest}", f"credentials:{account_id}")) as uow:
+    answer (the forgot procedure's limits per email and per client address, and its lock
+    email to the holder when an answer here reaches the email's limit), then the new
+    password — one serialised unit of work. The change is made from the version the
+    session signed in with, so a change made elsewhere meanwhile wins and this one signs
+    out."""
+    unusable = _unusable(email=email, secrets={"answer": answer}) or _not_unicode(
+        {"new": new, "confirmation": confirmation}
+    )
+    if unusable is not None:
+        return ChangeResult(ChangeStatus.UNUSABLE, account_id=account_id, evaluated=False, unusable=unusable)
+    locks = (*_answer_locks(services, email, client_address), f"credentials:{account_id}")
+    with services.uow(locks=locks) as uow:
         reason = _standing(services, uow, account_id, signed_in_version)
         if reason is not None:
             return ChangeResult(ChangeStatus.SIGNED_OUT, signed_out_reason=reason, account_id=account_id)
@@ -423,7 +535,11 @@ def change_signed_in_password(
         if check.status is AnswerStatus.LOCKED:
             uow.commit()
             return ChangeResult(
-                ChangeStatus.LOCKED, locked_until=check.locked_until, account_id=account_id, evaluated=check.evaluated
+                ChangeStatus.LOCKED,
+                locked_until=check.locked_until,
+                account_id=account_id,
+                evaluated=check.evaluated,
+                lock=check.lock,
             )
         if check.status is AnswerStatus.WRONG:
             uow.commit()

@@ -25,6 +25,7 @@ from dataclasses import replace
 from domain import usecases
 from domain.accounts import AccountCard
 from domain.captcha import Captcha
+from domain.hashing import usable_secret
 from domain.journal import Journal
 from domain.services import Services
 from domain.session import messages as m
@@ -237,13 +238,23 @@ class SessionCore:
             return self._view
 
 
+_CHECKED_SECRETS = frozenset({"password", "answer", "old"})
+"""Fields whose text is checked against a stored hash: no control character either (a
+new password's are the policy's to refuse, with its own message)."""
+
+
 def unusable_text(intent: Intent) -> str | None:
-    """The view field of the first text of ``intent`` that cannot be used (a lone
-    surrogate, from a broken paste or a terminal's invalid input), or None."""
+    """The view field of the first text of ``intent`` that cannot be used, or None: a
+    lone surrogate anywhere (a broken paste, a terminal's invalid input), a control
+    character in a secret that is checked (password, answer, old password). Refused
+    before any lock, limit or hash, like the use cases do (an email with a control
+    character is an invalid email, with its own message)."""
     for name, value in intent.texts().items():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
+            return name
+        if name in _CHECKED_SECRETS and not usable_secret(value):
             return name
     return None
 

@@ -46,6 +46,10 @@ LOCKED = N_(
     "Too many wrong answers. This procedure is refused for this address until {time} "
     "({date}). You can still log in with your current password."
 )
+LOCKED_CLIENT = N_(
+    "Too many wrong answers from your connection. This procedure is refused until {time} "
+    "({date}). You can still log in with your current password."
+)
 STALE = N_("The password of this account was changed in another session. Start again.")
 WRONG_OLD = N_("The email address or the old password is wrong.")
 UNUSABLE_TEXT = N_("This field holds characters that cannot be used (a damaged paste?). Type it again.")

@@ -69,6 +69,7 @@ from domain.session.states import (
 )
 from domain.session.views import Note, Severity
 from domain.text import looks_like_email, normalise_answer
+from domain.throttle import LockScope
 from domain.usecases import AnswerStatus, ChangeResult, ChangeStatus, PasswordStatus
 
 if TYPE_CHECKING:
@@ -128,9 +129,19 @@ def error(text: str, *, code: str, field: str | None = None, **params: object) -
     return Note(text, tuple(params.items()), field=field, severity=Severity.ERROR, code=code)
 
 
-def locked_note(core: SessionCore, until: Any, field: str | None = None) -> Note:
+def locked_note(core: SessionCore, until: Any, field: str | None = None, scope: LockScope | None = None) -> Note:
+    """The forgot-password procedure refused until ``until``: for this email, or (scope
+    ``client``) for every email from this connection."""
     local = until.astimezone(core.services.tz)
+    if scope is LockScope.CLIENT:
+        return error(m.LOCKED_CLIENT, code="locked_client", field=field, time=local, date=local.date())
     return error(m.LOCKED, code="locked", field=field, time=local, date=local.date())
+
+
+def unusable_note(field: str | None) -> Note:
+    """Text a use case refused before looking at it (the core refuses it first: kept so
+    that no status of a use case goes unanswered)."""
+    return error(m.UNUSABLE_TEXT, code="unusable_text", field=field)
 
 
 def violation_notes(violations: tuple[Violation, ...]) -> tuple[Note, ...]:
@@ -187,6 +198,9 @@ def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
     if check.card is not None:
         core.journal.link_account(check.card.id)
     refused = (("password", ""),)
+    if check.status is PasswordStatus.UNUSABLE:
+        core.outcome("login_refused", reason="unusable_text")
+        return stay(core, state, notes=(unusable_note(check.unusable),), resets=refused, focus=check.unusable)
     if check.status is PasswordStatus.THROTTLED:
         core.outcome("login_refused", reason="throttled", wait=check.wait_seconds())
         note = error(m.THROTTLED, code="throttled", seconds=check.wait_seconds())
@@ -247,10 +261,15 @@ def forgot_email(core: SessionCore, state: ForgotEmail, intent: SubmitEmail) -> 
     if refused is not None:
         return refused
     email = intent.email.strip()
-    identity = usecases.identify(core.services, email=email)
+    identity = usecases.identify(core.services, email=email, client_address=core.client_address)
+    if identity.unusable is not None:
+        core.outcome("email_refused", reason="unusable_text")
+        return stay(core, state, notes=(unusable_note("email"),), focus="email")
     if identity.locked_until is not None:
-        core.outcome("procedure_refused", reason="locked", until=identity.locked_until)
-        return stay(core, state, notes=(locked_note(core, identity.locked_until),), focus="email")
+        reason = "locked_client" if identity.lock is LockScope.CLIENT else "locked"
+        core.outcome("procedure_refused", reason=reason, until=identity.locked_until)
+        note = locked_note(core, identity.locked_until, scope=identity.lock)
+        return stay(core, state, notes=(note,), focus="email")
     if identity.account_id is not None:
         core.journal.link_account(identity.account_id)
     core.outcome("email_accepted")
@@ -265,13 +284,17 @@ def forgot_answer(core: SessionCore, state: ForgotQuestion, intent: SubmitAnswer
         core.services, email=state.email, answer=intent.answer, client_address=core.client_address
     )
     cleared = (("answer", ""),)
+    if check.status is AnswerStatus.UNUSABLE:
+        core.outcome("answer_refused", reason="unusable_text")
+        return stay(core, notes=(unusable_note("answer"),), resets=cleared, focus="answer")
     if check.status is AnswerStatus.LOCKED:
         assert check.locked_until is not None
         if check.evaluated:
             core.outcome("answer_refused", reason="wrong_answer", length=len(intent.answer))
         else:
-            core.outcome("procedure_refused", reason="locked", until=check.locked_until)
-        note = locked_note(core, check.locked_until, "answer")
+            reason = "locked_client" if check.lock is LockScope.CLIENT else "locked"
+            core.outcome("procedure_refused", reason=reason, until=check.locked_until)
+        note = locked_note(core, check.locked_until, "answer", scope=check.lock)
         return stay(core, notes=(note,), resets=cleared, focus="answer")
     if check.status is AnswerStatus.WRONG:
         core.outcome("answer_refused", reason="wrong_answer", length=len(intent.answer))
@@ -301,6 +324,10 @@ def forgot_new_password(core: SessionCore, state: ForgotNewPassword, intent: Sub
         client_address=core.client_address,
     )
     facts = lengths(intent.password, intent.confirmation)
+    if result.status is ChangeStatus.UNUSABLE:
+        core.outcome("password_refused", reasons=["unusable_text"], **facts)
+        field = "confirm" if result.unusable == "confirmation" else "new"
+        return stay(core, notes=(unusable_note(field),), focus=field)
     if result.status is ChangeStatus.STALE:
         core.outcome("password_refused", reasons=["stale"], **facts)
         note = error(m.STALE, code="stale")
@@ -322,6 +349,9 @@ def expired_email(core: SessionCore, state: ExpiredEmail, intent: SubmitEmail) -
         return refused
     email = intent.email.strip()
     identity = usecases.identify(core.services, email=email)
+    if identity.unusable is not None:
+        core.outcome("email_refused", reason="unusable_text")
+        return stay(core, state, notes=(unusable_note("email"),), focus="email")
     if identity.account_id is not None:
         core.journal.link_account(identity.account_id)
     core.outcome("email_accepted")
@@ -340,6 +370,10 @@ def expired_passwords(core: SessionCore, state: ExpiredPasswords, intent: Submit
     )
     facts = lengths(intent.new, intent.confirmation)
     cleared = (("old", ""),)
+    if result.status is ChangeStatus.UNUSABLE:
+        core.outcome("password_refused", reasons=["unusable_text"], **facts)
+        field = "confirm" if result.unusable == "confirmation" else result.unusable
+        return stay(core, notes=(unusable_note(field),), resets=cleared, focus=field)
     if result.status is ChangeStatus.THROTTLED:
         core.outcome("old_password_refused", reason="throttled", wait=result.wait_seconds())
         note = error(m.THROTTLED, code="throttled", seconds=result.wait_seconds())
@@ -437,6 +471,10 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
         client_address=core.client_address,
     )
     cleared = (("answer", ""),)
+    if result.status is ChangeStatus.UNUSABLE:
+        core.outcome("change_refused", reason="unusable_text")
+        field = {"confirmation": "confirm", "password": "new"}.get(result.unusable or "", result.unusable)
+        return stay(core, state, notes=(unusable_note(field),), resets=cleared, focus=field)
     if result.status is ChangeStatus.SIGNED_OUT:
         return core.signed_out(result.signed_out_reason or "credentials_changed")
     if result.status in (ChangeStatus.STALE, ChangeStatus.DEACTIVATED):
@@ -449,7 +487,7 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
         else:
             core.outcome("change_refused", reason="locked")
         assert result.locked_until is not None
-        note = locked_note(core, result.locked_until, "answer")
+        note = locked_note(core, result.locked_until, "answer", scope=result.lock)
         return stay(core, state, notes=(note,), resets=cleared, focus="answer")
     if result.status is ChangeStatus.WRONG_ANSWER:
         core.outcome("change_refused", reason="wrong_answer", length=len(intent.answer))

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from domain import accounts, usecases
+from domain import usecases
 from domain.accounts import STANDARD_QUESTIONS
 from domain.i18n import Translator
-from domain.models import AnswerFailure, JournalEvent, OutboxEmail, PasswordCredential
+from domain.models import (
+    AnswerClientFailure,
+    AnswerFailure,
+    JournalEvent,
+    LoginFailure,
+    OutboxEmail,
+    PasswordCredential,
+)
 from domain.policy import Reason
 from domain.session import SessionCore, Step, View, walk
 from domain.session.intents import Back, OpenForgot, Proceed, SubmitAnswer, SubmitEmail, SubmitNewPassword
@@ -21,10 +29,13 @@ from domain.session.render import PROCEDURES
 from domain.session.states import Procedure
 from domain.session.views import NoDetail, QuestionDetail, SummaryDetail
 from domain.strength import StrengthLevel
+from domain.throttle import LockScope
 from domain.usecases import PasswordStatus
+from tests.domain.race import CountingHasher
 from tests.domain.support import (
     HUGO,
     LILA,
+    LILA_WORDS,
     NEW_PASSWORD,
     OTHER_PASSWORD,
     START,
@@ -52,7 +63,7 @@ def messages(core: SessionCore, view: View) -> tuple[str, ...]:
 def locked_until(view: View) -> datetime | None:
     """The end of the lock a view announces (None: no lock)."""
     for note in view.notes:
-        if note.code == "locked":
+        if note.code in ("locked", "locked_client"):
             until = dict(note.params)["time"]
             assert isinstance(until, datetime)
             return until
@@ -303,18 +314,22 @@ def test_unknown_email_gets_a_decoy_question(services, demo) -> None:
     assert unknown_view.step is known_view.step is Step.FORGOT_QUESTION
     assert isinstance(unknown_view.detail, QuestionDetail)
     question = unknown_view.detail.question
-    assert question in STANDARD_QUESTIONS
+    assert question in {d.question for d in demo.values()}  # one of the questions in use
     # stable for the same email, whatever its case
     again = submit_email(SessionCore(services), "  " + UNKNOWN.upper(), "")
     assert isinstance(again.detail, QuestionDetail)
     assert again.detail.question == question
-    assert question == accounts.decoy_question(services.secret_key, UNKNOWN)
+    assert question == usecases.identify(services, email=UNKNOWN).question
 
 
 def test_decoy_questions_vary_between_emails(services, demo) -> None:
-    questions = {accounts.decoy_question(services.secret_key, f"user{i}@exemple.fr") for i in range(40)}
-    assert len(questions) > 3
-    assert questions <= set(STANDARD_QUESTIONS)
+    questions = {usecases.identify(services, email=f"user{i}@exemple.fr").question for i in range(40)}
+    assert questions == {d.question for d in demo.values()}
+
+
+def test_decoy_without_any_account_is_a_standard_question(services) -> None:
+    questions = {usecases.identify(services, email=f"user{i}@exemple.fr").question for i in range(40)}
+    assert len(questions) > 3 and questions <= set(STANDARD_QUESTIONS)
 
 
 def test_unknown_email_wrong_answer_looks_like_a_known_one(services, demo) -> None:
@@ -668,3 +683,165 @@ def test_abandoned_reset_leaves_the_current_password(base, services, demo) -> No
     assert core.estimate(NEW_PASSWORD) is not None
     assert login(services, LILA, OLD_PASSWORD) is PasswordStatus.OK
     assert counts(services) == base
+
+
+# --- the limit per client address ------------------------------------------------------------
+
+CLIENT = "203.0.113.66"
+
+
+def answer_from(services, email: str, text: str, client: str = CLIENT) -> usecases.AnswerCheck:
+    return usecases.answer_question(services, email=email, answer=text, client_address=client)
+
+
+def test_wrong_answers_from_one_client_over_many_emails_lock_that_client(services, demo, clock) -> None:
+    limit = services.settings.answer_max_failures_per_client
+    assert limit == 20
+    emails = [HUGO] + [f"inconnu{i}@exemple.fr" for i in range(limit)]  # one wrong answer each
+    core = SessionCore(services, client_address=CLIENT)
+    assert submit_email(core, LILA, "").step is Step.FORGOT_QUESTION  # before the lock
+    for email in emails[: limit - 1]:
+        assert answer_from(services, email, "Pierre").status is usecases.AnswerStatus.WRONG
+    reached = answer_from(services, emails[limit - 1], "Pierre")
+    assert reached.status is usecases.AnswerStatus.LOCKED and reached.evaluated
+    assert reached.lock is LockScope.CLIENT
+    until = START + timedelta(minutes=services.settings.answer_lockout_minutes)
+    assert reached.locked_until == until
+    # the 21st, for yet another email and even right, is refused without being looked at
+    refused = answer_from(services, LILA, "Paul")
+    assert refused.status is usecases.AnswerStatus.LOCKED and not refused.evaluated
+    assert refused.locked_until == until
+    assert usecases.identify(services, email=LILA, client_address=CLIENT).locked_until == until
+    # the session says the refusal is about its connection, not about this email
+    view = answer(core, "Paul")
+    assert codes(view) == ("locked_client",) and locked_until(view) == until
+    # and a new forgot-password walk from that connection stops at the email step
+    other = SessionCore(services, client_address=CLIENT)
+    refused = submit_email(other, HUGO, "")
+    assert refused.step is Step.FORGOT_EMAIL and codes(refused) == ("locked_client",)
+    # no holder is told (no email was locked), no email's count moved
+    assert outbox(services) == []
+    with services.uow() as uow:
+        assert len(uow.session.exec(select(AnswerFailure)).all()) == limit
+    # another address goes on, for the same emails
+    assert answer_from(services, LILA, "Paul", "198.51.100.67").status is usecases.AnswerStatus.OK
+    assert usecases.identify(services, email=HUGO, client_address="198.51.100.67").locked_until is None
+    # and the address itself after the lockout
+    clock.set(until + timedelta(seconds=1))
+    assert answer_from(services, HUGO, "Médor").status is usecases.AnswerStatus.OK
+
+
+def test_right_answers_do_not_clear_the_client_count(services, demo) -> None:
+    for index in range(19):
+        assert answer_from(services, f"inconnu{index}@exemple.fr", "Pierre").status is usecases.AnswerStatus.WRONG
+    assert answer_from(services, LILA, "Paul").status is usecases.AnswerStatus.OK  # one's own answer
+    assert answer_from(services, "autre@exemple.fr", "Pierre").status is usecases.AnswerStatus.LOCKED
+
+
+def test_simultaneous_wrong_answers_from_one_client_over_many_emails(services, demo) -> None:
+    attempts = 30
+    limit = services.settings.answer_max_failures_per_client
+    cores = []
+    for index in range(attempts):
+        core = SessionCore(services, client_address=CLIENT)
+        assert submit_email(core, f"inconnu{index}@exemple.fr", "").step is Step.FORGOT_QUESTION
+        cores.append(core)
+    counter = CountingHasher(services)
+    barrier = threading.Barrier(attempts)
+    results: list[tuple[str, ...]] = [() for _ in cores]
+
+    def send(index: int) -> None:
+        barrier.wait(30)
+        results[index] = codes(answer(cores[index], f"Pierre-{index}"))
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert counter.count == limit, results
+    assert results.count(("wrong_answer",)) == limit - 1
+    assert results.count(("locked_client",)) == attempts - limit + 1
+    with services.uow() as uow:
+        assert len(uow.session.exec(select(AnswerClientFailure)).all()) == limit
+    assert answer_from(services, LILA, "Paul", "198.51.100.68").status is usecases.AnswerStatus.OK
+
+
+# --- what users type, at every entry point ---------------------------------------------------
+
+UNUSABLE = ["\ud800", "\udfff", "\x00", "\x1b[2J"]
+
+
+@pytest.mark.parametrize("bad", UNUSABLE)
+def test_every_entry_point_refuses_unusable_text(base, services, demo, bad: str) -> None:
+    """Lone surrogates anywhere, control characters in an email, an answer or a password
+    that is checked: refused as data before anything is looked up, counted or hashed. In
+    a new password, control characters are the policy's to refuse."""
+    unusable = usecases.UNUSABLE_TEXT
+    lila = account(services, LILA)
+    assert lila.id is not None
+    version, client = lila.credentials_version, "192.0.2.40"
+    surrogate = bad.startswith(("\ud800", "\udfff"))
+
+    identity = usecases.identify(services, email=LILA + bad)
+    assert identity.unusable == "email" and identity.account_id is None and identity.question == ""
+    for email, text, field in ((LILA + bad, "Paul", "email"), (LILA, "Paul" + bad, "answer"), (bad, bad, "email")):
+        check = usecases.answer_question(services, email=email, answer=text, client_address=client)
+        assert (check.status, check.unusable, check.evaluated) == (unusable, field, False)
+
+    forgotten = usecases.set_forgotten_password(
+        services,
+        account_id=lila.id,
+        expected_version=version,
+        password=NEW_PASSWORD + bad,
+        confirmation=NEW_PASSWORD + bad,
+        words=LILA_WORDS,
+        client_address=client,
+    )
+    if surrogate:
+        assert (forgotten.status, forgotten.unusable) == (unusable, "password")
+    else:
+        assert forgotten.reasons == (Reason.CONTROL_CHARACTER.value,)
+
+    def expired(email: str, old: str, new: str) -> usecases.ChangeResult:
+        return usecases.change_expired_password(
+            services, email=email, old=old, new=new, confirmation=new, client_address=client
+        )
+
+    for email, old, field in ((LILA + bad, OLD_PASSWORD, "email"), (LILA, OLD_PASSWORD + bad, "old")):
+        result = expired(email, old, NEW_PASSWORD)
+        assert (result.status, result.unusable) == (unusable, field)
+    result = expired(LILA, OLD_PASSWORD, NEW_PASSWORD + bad)
+    if surrogate:
+        assert (result.status, result.unusable) == (unusable, "new")
+    else:
+        assert result.reasons == (Reason.CONTROL_CHARACTER.value,)
+
+    def change(answer: str, new: str) -> usecases.ChangeResult:
+        assert lila.id is not None
+        return usecases.change_signed_in_password(
+            services,
+            account_id=lila.id,
+            email=LILA,
+            signed_in_version=version,
+            answer=answer,
+            new=new,
+            confirmation=new,
+            client_address=client,
+        )
+
+    result = change("Paul" + bad, NEW_PASSWORD)
+    assert (result.status, result.unusable, result.evaluated) == (unusable, "answer", False)
+    result = change("Paul", NEW_PASSWORD + bad)
+    if surrogate:
+        assert (result.status, result.unusable) == (unusable, "new")
+    else:
+        assert result.reasons == (Reason.CONTROL_CHARACTER.value,)
+
+    # nothing was counted, nothing changed, no email
+    assert counts(services) == base
+    with services.uow() as uow:
+        assert uow.session.exec(select(AnswerFailure)).all() == []
+        assert uow.session.exec(select(AnswerClientFailure)).all() == []
+        assert uow.session.exec(select(LoginFailure)).all() == []
+    assert account(services, LILA).credentials_version == version

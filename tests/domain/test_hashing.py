@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from argon2 import extract_parameters
 from pydantic import ValidationError
 
-from domain.hashing import OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST, SecretHasher
+from domain.hashing import (
+    OWASP_MIN_MEMORY_KIB,
+    OWASP_MIN_TIME_COST,
+    SecretHasher,
+    UnusableSecret,
+    Verification,
+    usable_secret,
+)
 from domain.settings import load_settings
 
 PHC = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
@@ -98,3 +106,40 @@ def test_settings_refuse_below_owasp_floor(tmp_path, override: dict[str, int]) -
 def test_verify_dummy_does_not_raise(hasher: SecretHasher) -> None:
     hasher.verify_dummy("anything")
     hasher.verify_dummy("")
+
+
+UNUSABLE = ["\ud800", "Mé\udfffdor", "Paul\x00", "\x1b[2J", "\x9b31m", "\x7f"]
+
+
+@pytest.mark.parametrize("secret", UNUSABLE)
+def test_hash_refuses_unusable_secrets(hasher: SecretHasher, secret: str) -> None:
+    assert not usable_secret(secret)
+    with pytest.raises(UnusableSecret) as refused:
+        hasher.hash(secret)
+    assert secret not in str(refused.value)
+
+
+@pytest.mark.parametrize("secret", UNUSABLE)
+def test_unusable_secrets_never_match_and_never_raise(hasher: SecretHasher, secret: str) -> None:
+    stored = hasher.hash("Paul")
+    assert hasher.verify(stored, secret) == Verification(ok=False)
+    assert hasher.verify("not a hash", secret) == Verification(ok=False)
+    hasher.verify_dummy(secret)
+    hasher.verify_dummy(secret, like=stored)
+
+
+@pytest.mark.parametrize("secret", ["Médor 🦊", "espace\u00a0insécable", "emoji 👩\u200d💻", "Ωmega"])
+def test_typed_text_is_usable(hasher: SecretHasher, secret: str) -> None:
+    assert usable_secret(secret)
+    assert hasher.verify(hasher.hash(secret), secret).ok
+
+
+def test_dummy_like_has_the_parameters_of_the_stored_hash(hasher: SecretHasher) -> None:
+    older = SecretHasher(time_cost=3, memory_kib=20480, parallelism=2).hash("Paul")
+    dummy = hasher.dummy_like(older)
+    assert extract_parameters(dummy) == extract_parameters(older)
+    assert dummy != older and not hasher.verify(dummy, "Paul").ok
+    assert hasher.dummy_like(older) is dummy  # made once per parameter set
+    current = extract_parameters(hasher.hash("x"))
+    for stored in (None, "", "not a hash", "$2b$12$abc", "$argon2id$v=19$m=19456,t=2,p=1$xx$yy"):
+        assert extract_parameters(hasher.dummy_like(stored)) == current

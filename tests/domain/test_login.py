@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from domain import usecases
 from domain.hashing import SecretHasher
 from domain.i18n import Translator
-from domain.models import PasswordCredential
+from domain.models import LoginFailure, PasswordCredential
 from domain.session import SessionCore, Step
 from domain.session.intents import LogIn
 from domain.session.views import NoDetail
@@ -120,3 +121,30 @@ def test_login_rehashes_old_parameters(services, demo) -> None:
     assert row.password_hash != old
     assert row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.OK
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "\udfff", "\x00", "\x1b[2J"])
+def test_unusable_text_is_refused_before_anything_is_checked(services, demo, bad: str) -> None:
+    """A lone surrogate (a damaged paste) anywhere, a control character in the email or
+    the password: refused as such, not counted, for known and unknown emails alike."""
+    client = "192.0.2.30"
+    cases = [
+        (LILA + bad, LILA_PASSWORD, "email"),
+        ("personne" + bad + "@exemple.fr", LILA_PASSWORD, "email"),
+        (LILA, LILA_PASSWORD + bad, "password"),
+        ("personne@exemple.fr", bad, "password"),
+        (bad, bad, "email"),
+    ]
+    for email, password, field in cases:
+        check = usecases.log_in(services, email=email, password=password, client_address=client)
+        assert check.status is PasswordStatus.UNUSABLE and check.unusable == field, (email, password)
+        assert check.card is None
+    with services.uow() as uow:
+        assert uow.session.exec(select(LoginFailure)).all() == []
+    # the limits are where they were: three wrong passwords are still free
+    for _ in range(3):
+        assert (
+            usecases.log_in(services, email=LILA, password="nope", client_address=client).status
+            is PasswordStatus.INVALID
+        )
+    assert attempt(services, LILA, LILA_PASSWORD, client).status is PasswordStatus.THROTTLED

@@ -479,6 +479,8 @@ def test_a_dialog_over_the_account_space_is_signed_out_too(services, demo) -> No
         ([LogIn(LILA, "\ud800password", "")], "password"),
         ([OpenForgot(LILA), SubmitEmail("lila\udcff@orange.fr", "")], "email"),
         ([OpenForgot(LILA), SubmitEmail(LILA, ""), SubmitAnswer("Pa\udc80ul")], "answer"),
+        ([LogIn(LILA, "pass\x1b[31mword", "")], "password"),
+        ([OpenForgot(LILA), SubmitEmail(LILA, ""), SubmitAnswer("Pa\x9bul")], "answer"),
     ],
 )
 def test_text_that_cannot_be_used_is_refused_not_counted(services, demo, intents, field) -> None:
