@@ -1,9 +1,15 @@
 """The support console's screens: sign-in, search, account card, session replay. Staff
-never see an answer or a hash; every view and action is audited (domain.support)."""
+never see an answer or a hash; every view and action is audited (domain.support).
+
+Every action goes through the domain, which refuses it once the staff member (or their
+SSH key) has been removed: the screen then posts ``StaffNoLongerAllowed`` and shows
+nothing more; the app decides where the console goes. Screens may be gone when a worker
+resumes (the app took them down meanwhile): they check before touching their widgets."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -18,10 +24,11 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from domain import support
+from domain.files import private_dir, write_private
 from domain.i18n import Translator
 from domain.replay import Event, Frame, asciicast
 from domain.services import Services
-from domain.support import StaffIdentity, SupportCard
+from domain.support import StaffIdentity, StaffRevoked, SupportCard
 from domain.text import printable
 from screens.base import Chrome
 from screens.widgets.safe_input import SafeInput
@@ -59,6 +66,14 @@ class OpenSession(Message):
     reference: str
 
 
+@dataclass
+class StaffNoLongerAllowed(Message):
+    """The domain refused an action: the staff member or their key was removed. The app
+    takes the console back to its sign-in screen, or ends it."""
+
+    staff: StaffIdentity
+
+
 class SupportScreen(Chrome):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
 
@@ -77,6 +92,13 @@ class SupportScreen(Chrome):
         # Textual calls this handler of every class in the MRO (subclasses never super()).
         self.post_message(ConsoleScreenShown(self.screen_name))
 
+    @property
+    def still_shown(self) -> bool:
+        """False once the screen is off the stack (or the app ending): a worker that
+        resumes then drops its result, the widgets may be gone. (Textual's ``is_mounted``
+        stays true after removal, and a screen's children go before the screen.)"""
+        return self.is_attached and self in self.app.screen_stack
+
     def show_errors(self, messages: list[str]) -> None:
         self.show_messages([(message, True) for message in messages])
 
@@ -90,6 +112,11 @@ class SupportScreen(Chrome):
 
 class SupportSignInScreen(SupportScreen):
     screen_name = "support_sign_in"
+
+    def __init__(self, console: Console, notice: str | None = None) -> None:
+        super().__init__(console)
+        self.notice = notice
+        """Why the console came back here (a staff member who was removed), shown at once."""
 
     def key_hints(self) -> str:
         return self._("Tab: next field · Enter: confirm · Ctrl+Q: quit")
@@ -105,6 +132,8 @@ class SupportSignInScreen(SupportScreen):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        if self.notice:
+            self.show_errors([self.notice])
 
     def enter_pressed(self) -> bool:
         self._submit()
@@ -127,7 +156,10 @@ class SupportSignInScreen(SupportScreen):
                 self.console.client_address,
             )
         finally:
-            self.set_busy(False)
+            if self.still_shown:
+                self.set_busy(False)
+        if not self.still_shown:
+            return
         self.query_one("#password", Input).value = ""
         if identity is None:
             self.show_errors([self._("Unknown staff user name or wrong password (or too many attempts).")])
@@ -160,12 +192,18 @@ class SupportSearchScreen(SupportScreen):
 
     async def _find(self, query: str) -> None:
         assert self.staff is not None
-        cards = await asyncio.to_thread(support.search, self.console.services, self.staff, query)
+        try:
+            cards = await asyncio.to_thread(support.search, self.console.services, self.staff, query)
+        except StaffRevoked:
+            self.post_message(StaffNoLongerAllowed(self.staff))
+            return
+        if not self.still_shown:
+            return
         results = self.query_one("#results", OptionList)
         results.clear_options()
         for card in cards:
             label = Text(f"{printable(card.last_name)} {printable(card.first_name)} — {printable(card.email)}")
-            label.append(f" — {card.subscriber_number} — {card.status}")
+            label.append(f" — {printable(card.subscriber_number)} — {printable(card.status)}")
             results.add_option(Option(label, id=str(card.id)))
         self.show_errors([] if cards else [self._("No account found.")])
         if cards:
@@ -242,7 +280,10 @@ class SupportAccountScreen(SupportScreen):
             started = item.started_at.strftime("%Y-%m-%d %H:%M")
             sessions.add_option(
                 Option(
-                    f"{item.reference}  {started}  {item.channel}  {item.client_address or '-'}",
+                    Text(
+                        f"{printable(item.reference)}  {started}  {printable(item.channel)}"
+                        f"  {printable(item.client_address or '-')}"
+                    ),
                     id=item.reference,
                 )
             )
@@ -275,11 +316,16 @@ class SupportAccountScreen(SupportScreen):
         assert self.staff is not None
         return self.staff
 
-    async def _act(self, action: object) -> None:
-        assert callable(action)
-        await asyncio.to_thread(action)
-        view = await asyncio.to_thread(support.view_account, self.console.services, self._staff(), self.view.card.id)
-        self.show_view(view)
+    async def _act(self, action: Callable[[], object]) -> None:
+        services, staff, account_id = self.console.services, self._staff(), self.view.card.id
+        try:
+            await asyncio.to_thread(action)
+            view = await asyncio.to_thread(support.view_account, services, staff, account_id)
+        except StaffRevoked:
+            self.post_message(StaffNoLongerAllowed(staff))
+            return
+        if self.still_shown:
+            self.show_view(view)
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
@@ -361,6 +407,8 @@ class SupportSessionScreen(SupportScreen):
             if index:
                 gap = (self.frames[index].at - self.frames[index - 1].at).total_seconds()
                 await asyncio.sleep(min(max(gap, 0.3), 5.0))
+            if not self.still_shown:
+                return
             self.index = index
             self.show_frame()
 
@@ -374,17 +422,32 @@ class SupportSessionScreen(SupportScreen):
             text = Text()
             for event in self.events:
                 details = " ".join(f"{k}={v}" for k, v in event.detail.items())
-                text.append(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind} {event.name} {details}\n")
+                text.append(printable(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind} {event.name} {details}") + "\n")
             timeline.update(text)
 
     def action_export(self) -> None:
-        if not self.frames:
+        if self.frames:
+            self.run_worker(self._export(), exclusive=True, group="export")
+
+    async def _export(self) -> None:
+        try:
+            path = await asyncio.to_thread(self._write_export)
+        except StaffRevoked:
+            self.post_message(StaffNoLongerAllowed(self._staff()))
             return
-        self.export_dir.mkdir(parents=True, exist_ok=True)
+        if self.still_shown:
+            self.notify(self._("Written: {path}").format(path=path))
+
+    def _write_export(self) -> Path:
+        """In a worker thread: checked (a removed staff member exports nothing), written,
+        then audited."""
+        services, staff = self.console.services, self._staff()
+        support.require_allowed(services, staff, "export_session")
+        private_dir(self.export_dir)
         path = self.export_dir / f"{self.reference}.cast"
-        path.write_text(asciicast(self.reference, self.frames), encoding="utf-8")
-        support.audit(self.console.services, self._staff(), "export_session", session_reference=self.reference)
-        self.notify(self._("Written: {path}").format(path=path))
+        write_private(path, asciicast(self.reference, self.frames))
+        support.audit(services, staff, "export_session", session_reference=self.reference)
+        return path
 
     def _staff(self) -> StaffIdentity:
         assert self.staff is not None

@@ -68,6 +68,7 @@ def test_support_screen(snap_compare, tmp_path: Path, name: str, steps: Steps, s
 
     asyncio.run(user_session())
     services.journal_writer.flush()
+    support.add_staff(services, "agent.martin", "Agent Martin", "Bergamote-Escalier-Nuage-31")
     identity = support.StaffIdentity("staff:agent.martin") if signed_in else None
     app = SupportApp(services, identity=identity)
     app_reference = "SUPP-0001"
