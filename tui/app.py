@@ -6,10 +6,14 @@ mirrors the core's trail (so going back shows a step as it was left)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import traceback
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import Console, RenderableType
+from rich.traceback import Traceback
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
@@ -33,6 +37,34 @@ TICK_SECONDS = 5.0
 log = logging.getLogger("motdepasse.app")
 
 
+def exception_report(error: BaseException | None) -> str:
+    """A crash's traceback for the log: Python's own, without local variables (they may
+    hold what the user typed; exception messages never do)."""
+    if error is None:
+        return "(no exception)"
+    return "".join(traceback.format_exception(error)).rstrip("\n")
+
+
+def panic_report(renderables: Sequence[RenderableType]) -> tuple[str, str]:
+    """What Textual's ``panic`` was given (the traceback of its input thread, an exception
+    that renders itself), as (error name, plain text for the log)."""
+    name = "unknown"
+    for renderable in renderables:
+        if isinstance(renderable, Traceback) and renderable.trace.stacks:
+            name = renderable.trace.stacks[0].exc_type
+            break
+        if isinstance(renderable, BaseException):
+            name = type(renderable).__name__
+            break
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120, color_system=None, force_terminal=False, legacy_windows=False)
+    for renderable in renderables:
+        if isinstance(renderable, Traceback):  # never the locals, whatever it was told
+            renderable = Traceback(trace=renderable.trace, width=120, show_locals=False)
+        console.print(renderable)
+    return name, buffer.getvalue().rstrip("\n")
+
+
 class MotDePasseApp(App[None]):
     """Receives its services (dependency injection): the CLI, the SSH server and the
     tests build them with :func:`domain.services.build_services`."""
@@ -46,6 +78,11 @@ class MotDePasseApp(App[None]):
         Binding("f3", "demo_mailbox", show=False),
         Binding("ctrl+q", "quit", show=False, priority=True),
     ]
+
+    show_crash_report: ClassVar[bool] = True
+    """A local session prints the crash report (without locals) on its terminal once
+    Textual has restored it; a session over SSH (``tui.ssh_session``) sends it to the
+    server's log only, and tells its user in one sentence."""
 
     def __init__(
         self,
@@ -70,6 +107,8 @@ class MotDePasseApp(App[None]):
         self._pending = 0
         self.end_reason = "quit"
         """How the session ends when the app exits (a subclass may say why)."""
+        self.crashed = False
+        """The session ended on an unhandled exception (journaled as a crash)."""
 
     @property
     def core(self) -> SessionCore:
@@ -204,11 +243,28 @@ class MotDePasseApp(App[None]):
         """Textual's crash report shows every local variable, passwords included: keep
         the traceback (exception messages never hold a secret) but without the locals."""
         error = current_exception()
-        log.error("session crashed: %s", type(error).__name__ if error else "unknown")
+        self._crash(type(error).__name__ if error else "unknown", exception_report(error))
+        if self.show_crash_report:
+            crash_without_locals(self)
+        else:
+            super().panic()  # end at once, with nothing to print
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """Textual's other way to crash: its input thread failed (it passes that
+        traceback, without locals), or an exception that renders itself."""
+        name, report = panic_report(renderables)
+        self._crash(name, report)
+        super().panic(*(renderables if self.show_crash_report else ()))
+
+    def _crash(self, error: str, report: str) -> None:
+        """Log the crash (with its traceback) and journal it, once."""
+        log.error("session crashed: %s\n%s", error, report)
+        if self.crashed:
+            return
+        self.crashed = True
         if self._core is not None:
-            self._core.crashed(type(error).__name__ if error else "unknown")
+            self._core.crashed(error)
             self.end_reason = "crash"
-        crash_without_locals(self)
 
     # Keys of the whole app
 

@@ -1,51 +1,95 @@
 """One SSH session: the program ``motdepasse serve`` starts on a pseudo-terminal for each
 session (one process per session, so that a crash or a CPU burst in one never freezes the
 others). It reads what the server knows of the session from ``MOTDEPASSE_SESSION`` (JSON:
-language, client address, session reference, support or not, demo or not).
+language, client address, session reference, support or not, demo or not), and its
+settings from the ``MOTDEPASSE_*`` variables the server chose for it (never the SMTP ones).
+
+The server starts it isolated (``python -I``: no current directory on the import path, no
+``PYTHON*`` variable, no user site), in ``/``, under an address-space limit (RLIMIT_AS). Its
+standard error is the user's terminal, so nothing but the app may write there: tracebacks,
+warnings and log records go to the server's log (``MOTDEPASSE_LOG_FD``). A crash is
+journaled, and the user reads one sentence with the session reference once the terminal is
+restored; the exit status is then :data:`CRASH_EXIT_STATUS` (the server logs ``end=crash``).
 
 Signals from the server: SIGUSR1 warns of the idle timeout, SIGUSR2 of the end of the
-maximum session length or of a server shutdown; SIGTERM ends the session cleanly.
+maximum session length or of a server shutdown; SIGTERM and SIGHUP end the session cleanly
+(the server kills it if that takes longer than its grace); :data:`INPUT_LIMITED` says the
+server dropped input beyond the session's rate (journaled once per episode). The server
+starts the process with SIGUSR1, SIGUSR2 and INPUT_LIMITED ignored, until the app handles
+them: one that arrives during the start is lost rather than fatal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import os
 import signal
+import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
+from types import FrameType, TracebackType
 from typing import Any
 
+from rich.console import RenderableType
+
 from domain.demo import describe_demo
-from domain.i18n import N_
+from domain.i18n import N_, Translator
 from domain.services import build_services
 from domain.settings import Language, load_settings
-from tui.app import MotDePasseApp
+from screens.widgets.textual_adapter import current_exception
+from tui.app import MotDePasseApp, exception_report, panic_report
 from tui.logs import log_to_server
 
 IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
 END_WARNING = N_("This session will close in {seconds} seconds.")
+APOLOGY = N_(
+    "Sorry, an unexpected error ended this session. If you contact support, give them the session reference {ref}."
+)
+
+CRASH_EXIT_STATUS = 70
+"""EX_SOFTWARE: the session ended on an unhandled exception (the server logs ``end=crash``)."""
+
+INPUT_LIMITED = signal.SIGRTMIN
+"""The signal the server sends when it starts dropping a session's input
+(``tui.ssh_server.INPUT_LIMITED`` is the same)."""
+
+log = logging.getLogger("motdepasse.ssh_session")
 
 
 class SshSessionApp(MotDePasseApp):
     """The user app, told by signals about the session's limits."""
+
+    show_crash_report = False
 
     def __init__(self, *args: Any, warning_seconds: int = 60, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._warning_seconds = warning_seconds
 
     def on_mount(self) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGUSR1, self._warn, IDLE_WARNING)
-        loop.add_signal_handler(signal.SIGUSR2, self._warn, END_WARNING)
-        loop.add_signal_handler(signal.SIGTERM, self._end)
-        loop.add_signal_handler(signal.SIGHUP, self._end)
+        listen_to_server(
+            {
+                signal.SIGUSR1: partial(self._warn, IDLE_WARNING),
+                signal.SIGUSR2: partial(self._warn, END_WARNING),
+                signal.SIGTERM: self._end,
+                signal.SIGHUP: self._end,
+                INPUT_LIMITED: self._input_limited,
+            }
+        )
 
     def _warn(self, message: str) -> None:
         text = self.frontend.t._(message).format(seconds=self._warning_seconds)
         self.core.warned("idle" if message == IDLE_WARNING else "end")
         self.notify(text, severity="warning", timeout=self._warning_seconds)
+
+    def _input_limited(self) -> None:
+        if self._core is not None:
+            self._core.journal.record("session", "input_limited")
 
     def _end(self) -> None:
         self.end_reason = "server"
@@ -53,6 +97,66 @@ class SshSessionApp(MotDePasseApp):
         # happened within a few seconds, leave at once.
         asyncio.get_running_loop().call_later(3, os._exit, 0)
         self.exit()
+
+
+def listen_to_server(handlers: dict[int, Callable[[], None]]) -> None:
+    """Run ``handlers`` on the event loop when their signals arrive. Not with asyncio's
+    ``add_signal_handler``: its wakeup pipe is the one ``call_soon_threadsafe`` writes to,
+    which Textual's input thread calls for every key; under a flood of keys that pipe is full
+    and the signals written to it are lost. Here Python's own handler (run by the main
+    thread whatever the pipe holds) schedules the callback, and a socket only signals write
+    to wakes the loop."""
+    loop = asyncio.get_running_loop()
+    receive, send = socket.socketpair()
+    receive.setblocking(False)
+    send.setblocking(False)
+    loop.add_reader(receive.fileno(), _drain, receive)
+    signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+    _WAKEUP.extend((receive, send))  # kept open for the life of the process
+    for number, callback in handlers.items():
+        signal.signal(number, _deliver(loop, callback))
+
+
+_WAKEUP: list[socket.socket] = []
+
+
+def _deliver(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
+    def handler(_number: int, _frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(callback)
+
+    return handler
+
+
+def _drain(receive: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while receive.recv(4096):
+            pass
+
+
+def _support_app() -> type[Any]:
+    """The support console over SSH: its crash report goes to the log, never to the
+    terminal (Textual's own shows every local variable)."""
+    from tui.support_app import SupportApp
+
+    class SshSupportApp(SupportApp):
+        crashed = False
+
+        def _fatal_error(self) -> None:
+            error = current_exception()
+            self._crash(type(error).__name__ if error else "unknown", exception_report(error))
+            super().panic()
+
+        def panic(self, *renderables: RenderableType) -> None:
+            self._crash(*panic_report(renderables))
+            super().panic()
+
+        def _crash(self, error: str, report: str) -> None:
+            log.error("support session crashed: %s\n%s", error, report)
+            if not self.crashed and self.user_session is not None:
+                self.user_session.journal.record("session", "crash", error=error)
+            self.crashed = True
+
+    return SshSupportApp
 
 
 def _watch_server(server_pid: int) -> None:
@@ -65,29 +169,34 @@ def _watch_server(server_pid: int) -> None:
             os._exit(0)
 
 
-def main() -> int:
-    threading.Thread(target=_watch_server, args=(os.getppid(),), name="server-watch", daemon=True).start()
-    spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
+def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    log.error("uncaught %s", kind.__name__, exc_info=(kind, error, trace))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        log.error("uncaught %s in a thread", args.exc_type.__name__, exc_info=args.exc_value)
+
+
+def _run(spec: dict[str, Any], language: Language) -> bool:
+    """Run the session's app; True if it crashed."""
     settings = load_settings()
-    log_fd = os.environ.get("MOTDEPASSE_LOG_FD")
-    if log_fd and log_fd.isdigit():
-        log_to_server(int(log_fd))
     services = build_services(settings)
-    language: Language = "en" if spec.get("lang") == "en" else "fr"
     try:
         if spec.get("support") and spec.get("staff"):
             from domain.support import StaffIdentity
-            from tui.support_app import SupportApp
 
-            SupportApp(
+            support_app = _support_app()(
                 services,
                 language=language,
                 identity=StaffIdentity(str(spec["staff"])),
                 channel="ssh-support",
                 client_address=spec.get("client"),
-            ).run()
-            return 0
-        SshSessionApp(
+                reference=spec.get("ref"),
+            )
+            support_app.run()
+            return bool(support_app.crashed)
+        app = SshSessionApp(
             services,
             language=language,
             demo_accounts=describe_demo() if spec.get("demo") else (),
@@ -95,10 +204,39 @@ def main() -> int:
             client_address=spec.get("client"),
             reference=spec.get("ref"),
             warning_seconds=settings.ssh_idle_warning_seconds,
-        ).run()
+        )
+        app.run()
+        return app.crashed
     finally:
         services.close()
-    return 0
+
+
+def main() -> int:
+    threading.Thread(target=_watch_server, args=(os.getppid(),), name="server-watch", daemon=True).start()
+    log_fd = os.environ.get("MOTDEPASSE_LOG_FD")
+    if log_fd and log_fd.isdigit():
+        log_to_server(int(log_fd))
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+    try:
+        spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
+    except ValueError:
+        spec = {}
+    language: Language = "en" if spec.get("lang") == "en" else "fr"
+    try:
+        crashed = _run(spec, language)
+    except Exception:  # whatever it is: the user gets a sentence, the log the traceback
+        log.exception("session %s failed", spec.get("ref"))
+        crashed = True
+    if not crashed:
+        return 0
+    apology = Translator(language)._(APOLOGY).format(ref=spec.get("ref") or "-")
+    try:
+        sys.stdout.write(f"\r\n{apology}\r\n")
+        sys.stdout.flush()
+    except OSError:  # the terminal is gone
+        pass
+    return CRASH_EXIT_STATUS
 
 
 if __name__ == "__main__":

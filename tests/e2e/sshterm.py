@@ -1,9 +1,11 @@
 """End-to-end helpers: a real ``motdepasse serve --demo`` process on a free loopback port,
-and the real OpenSSH client driven through a pseudo-terminal (pexpect) whose output is
-rendered by a terminal emulator (pyte), so that tests read what a user would see."""
+and the real OpenSSH client driven through a pseudo-terminal (pexpect) — or an asyncssh
+client, for what OpenSSH cannot send — whose output is rendered by a terminal emulator
+(pyte), so that tests read what a user would see."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -13,10 +15,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncssh
 import pexpect
 import pyte
 
@@ -80,6 +83,12 @@ class Server:
     log_path: Path
     support_key: Path
     stdout_lines: list[str] = field(default_factory=list)
+    demo: bool = True
+
+    @property
+    def sessions_data_dir(self) -> Path:
+        """The data directory the session processes use (``serve --demo``: its demo directory)."""
+        return self.data_dir / "demo" if self.demo else self.data_dir
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -103,7 +112,7 @@ class Server:
     def session_pids(self) -> list[int]:
         """The session processes this server started that are still running (found by
         their data directory, so also after the server is gone)."""
-        needle = f"MOTDEPASSE_DATA_DIR={self.data_dir / 'demo'}\0".encode()
+        needle = f"MOTDEPASSE_DATA_DIR={self.sessions_data_dir}\0".encode()
         found = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -162,10 +171,23 @@ class Server:
         )
 
 
-def start_server(data_dir: Path, settings: Mapping[str, object] | None = None, timeout: float = 60.0) -> Server:
+def start_server(
+    data_dir: Path,
+    settings: Mapping[str, object] | None = None,
+    timeout: float = 60.0,
+    *,
+    demo: bool = True,
+    cwd: Path | None = None,
+    console_script: bool = False,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Server:
     """Start ``python -m tui.cli serve --demo --port 0`` with MOTDEPASSE_DATA_DIR=data_dir,
     the CAPTCHA off and ``settings`` (``{"ssh_idle_timeout_seconds": 12}`` becomes
-    MOTDEPASSE_SSH_IDLE_TIMEOUT_SECONDS=12); wait for its "SSH on HOST:PORT" line."""
+    MOTDEPASSE_SSH_IDLE_TIMEOUT_SECONDS=12); wait for its "SSH on HOST:PORT" line.
+    ``console_script``: run the ``motdepasse`` entry point instead (as an operator does:
+    the working directory is then not on the import path), from ``cwd`` (default: the
+    project); ``demo=False``: serve the configured database; ``preexec_fn``: run in the
+    server process before it starts (resource limits)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     key = make_support_key(data_dir)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MOTDEPASSE_")}
@@ -173,15 +195,18 @@ def start_server(data_dir: Path, settings: Mapping[str, object] | None = None, t
     for name, value in (settings or {}).items():
         env[f"MOTDEPASSE_{name.upper()}"] = str(value)
     log_path = data_dir / "server.log"
+    program = [str(Path(sys.executable).parent / "motdepasse")] if console_script else [sys.executable, "-m", "tui.cli"]
+    arguments = ["serve", *(["--demo"] if demo else []), "--port", "0"]
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "serve", "--demo", "--port", "0"],
-            cwd=ROOT,
+            [*program, *arguments],
+            cwd=cwd or ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,
+            preexec_fn=preexec_fn,
         )
     assert process.stdout is not None
     selector = selectors.DefaultSelector()
@@ -214,6 +239,7 @@ def start_server(data_dir: Path, settings: Mapping[str, object] | None = None, t
         log_path=log_path,
         support_key=key,
         stdout_lines=[line.rstrip("\n") for line in lines],
+        demo=demo,
     )
 
 
@@ -235,6 +261,30 @@ def session_pid(reference: str, timeout: float = 5.0) -> int:
                 continue
         if time.monotonic() > deadline:
             raise AssertionError(f"no session process for {reference}")
+        time.sleep(0.05)
+
+
+def proc_status(pid: int, name: str) -> int:
+    """A field of /proc/PID/status in KiB (``VmRSS``, ``VmSize``, ``VmPeak``…)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {name} for {pid}")
+
+
+def wait_gone(pid: int, timeout: float) -> float:
+    """Wait (bounded) until process ``pid`` has exited; the seconds it took (AssertionError
+    if it is still there). A zombie (exited, not yet reaped) counts as gone."""
+    start = time.monotonic()
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return time.monotonic() - start
+        if state in ("Z", "X"):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"process {pid} still running after {timeout}s (state {state})")
         time.sleep(0.05)
 
 
@@ -421,3 +471,99 @@ class Terminal:
     def close(self) -> None:
         if self.child.isalive():
             self.child.close(force=True)
+
+
+def emulated_size(columns: int, rows: int) -> tuple[int, int]:
+    """The size the emulator takes for a size asked of the server: what the server gives
+    with its default limits (500 x 200 at most; 0, "unknown", is 80 x 24)."""
+    return (min(columns, 500) if columns else 80, min(rows, 200) if rows else 24)
+
+
+class AsyncTerminal:
+    """A session opened by an asyncssh client — which, unlike OpenSSH, can ask for any
+    32-bit terminal size and send any bytes — its output rendered by pyte."""
+
+    def __init__(
+        self, conn: asyncssh.SSHClientConnection, process: asyncssh.SSHClientProcess[bytes], screen: pyte.Screen
+    ) -> None:
+        self.conn = conn
+        self.process = process
+        self.screen = screen
+        self.stream = pyte.ByteStream(screen)
+        self.transcript = bytearray()
+        self.eof = False
+
+    @classmethod
+    async def open(
+        cls,
+        server: Server,
+        user: str = "lila",
+        *,
+        columns: int = 80,
+        rows: int = 24,
+        local_addr: tuple[str, int] | None = None,
+    ) -> AsyncTerminal:
+        conn = await connect(server, user, local_addr=local_addr)
+        process = await conn.create_process(term_type="xterm-256color", term_size=(columns, rows), encoding=None)
+        return cls(conn, process, pyte.Screen(*emulated_size(columns, rows)))
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    async def pump(self, timeout: float) -> None:
+        """Feed what arrives within ``timeout`` to the screen."""
+        if self.eof:
+            await asyncio.sleep(timeout)
+            return
+        try:
+            data = await asyncio.wait_for(self.process.stdout.read(65536), timeout)
+        except TimeoutError:
+            return
+        if not data:
+            self.eof = True
+            return
+        self.transcript += data
+        self.stream.feed(data)
+
+    async def wait_for(self, text: str | re.Pattern[str], timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not (text in self.text() if isinstance(text, str) else text.search(self.text())):
+            if self.eof or time.monotonic() > deadline:
+                state = "the session ended" if self.eof else f"{timeout}s elapsed"
+                raise AssertionError(f"{text!r} not on screen ({state}):\n{self.text()}\n{self.transcript[-2000:]!r}")
+            await self.pump(0.1)
+
+    async def settle(self, quiet: float = 0.3, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.eof:
+            before = len(self.transcript)
+            await self.pump(quiet)
+            if len(self.transcript) == before:
+                return
+
+    def resize(self, columns: int, rows: int) -> None:
+        emulated_columns, emulated_rows = emulated_size(columns, rows)
+        self.screen.resize(lines=emulated_rows, columns=emulated_columns)
+        self.process.change_terminal_size(columns, rows)
+
+    def send(self, data: bytes) -> None:
+        self.process.stdin.write(data)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+async def connect(
+    server: Server, user: str = "lila", *, local_addr: tuple[str, int] | None = None
+) -> asyncssh.SSHClientConnection:
+    """An asyncssh client connection to ``server`` (no session yet)."""
+    return await asyncssh.connect(
+        server.host,
+        server.port,
+        username=user,
+        known_hosts=None,
+        client_keys=None,
+        agent_path=None,
+        local_addr=local_addr,
+        connect_timeout=10,
+    )

@@ -375,6 +375,20 @@ def test_support_with_its_key_reaches_the_support_console(server: Server, termin
     term.send(CTRL_Q)
     assert term.wait_exit() == 0
     server.wait_for_log(r"disconnect client=127\.0\.0\.1 user=support .*end=quit$")
+    # the server's reference for this connection is the console's journal session
+    reference = server.wait_for_log(r"^\S+ connect client=127\.0\.0\.1 user=support .*ref=(\S+)$").group(1)
+    env = client_env()
+    env.update(MOTDEPASSE_DATA_DIR=str(server.data_dir))
+    shown = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "journal", "--demo", "show", reference],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert reference in shown.stdout and "ssh-support" in shown.stdout, shown.stdout
 
 
 def test_support_without_a_key_is_refused(server: Server) -> None:
@@ -567,7 +581,8 @@ def test_log_has_one_connect_and_one_disconnect_line_per_session_and_no_secret(
 
 
 FORGED = "2026-01-01T00:00:00+0000 connect client=6.6.6.6 user=root term=xterm size=80x24 ref=FAKE-0000"
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (listening|connect|disconnect|refused) ")
+LOG_KINDS = "listening|connect|disconnect|refused|closed|size_clamped|input_limited"
+LOG_LINE = re.compile(rf"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{{4}} ({LOG_KINDS}) ")
 
 
 def assert_log_well_formed(server: Server) -> None:
