@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import col, select
 
 from domain import support
-from domain.accounts import email_digest
+from domain.accounts import AccountError, email_digest
 from domain.models import AnswerFailure, StaffAccount, StaffAudit
 from domain.services import Services
 from domain.support import StaffIdentity, StaffRevoked
@@ -40,7 +40,8 @@ def openssh_line(key: asyncssh.SSHKey, comment: str = "agent@poste") -> str:
 
 
 def server_fingerprints(path: Path) -> set[str]:
-    """What the SSH server accepts today (tui/ssh_server.py: one key per line, asyncssh)."""
+    """What asyncssh itself parses of the file, one key per line (a cross-check of
+    ``support.key_fingerprints``, which the server uses without parsing keys)."""
     found = set()
     for line in path.read_text(errors="replace").splitlines():
         line = line.strip()
@@ -248,3 +249,34 @@ def test_a_hostile_user_name_is_audited_as_harmless_text(staff_services: Service
     assert len(username) == 64
     assert username.startswith("\N{REPLACEMENT CHARACTER}]52;c;YWdlbnQ=\N{REPLACEMENT CHARACTER}agent?")
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF for c in username)
+
+
+@pytest.mark.parametrize("name", ["Agent\x1b]0;pwned\x07", "Agent\u202eMartin", "Agent\nMartin"])
+def test_a_staff_name_with_control_characters_is_refused(services: Services, name: str) -> None:
+    with pytest.raises(AccountError, match=r"name: character U\+[0-9A-F]{4} not allowed"):
+        support.add_staff(services, "agent.dubois", name, STAFF_PASSWORD)
+    assert support.list_staff(services) == []
+
+
+def test_a_staff_password_stored_at_older_parameters_is_stored_again(staff_services: Services) -> None:
+    from domain.hashing import SecretHasher
+
+    older = SecretHasher(time_cost=3, memory_kib=20480, parallelism=2).hash(STAFF_PASSWORD)
+    with staff_services.uow() as uow:
+        row = uow.session.exec(select(StaffAccount).where(StaffAccount.username == "agent.martin")).one()
+        row.password_hash = older
+        uow.session.add(row)
+        uow.commit()
+    assert support.sign_in_staff(staff_services, "agent.martin", STAFF_PASSWORD, "192.0.2.5") is not None
+    with staff_services.uow() as uow:
+        stored = uow.session.exec(
+            select(StaffAccount.password_hash).where(StaffAccount.username == "agent.martin")
+        ).one()
+    assert stored != older and staff_services.hasher.verify(stored, STAFF_PASSWORD).rehash is None
+    # a wrong password never rewrites the hash
+    assert support.sign_in_staff(staff_services, "agent.martin", "Mauvais-Mot-De-Passe-2026", "192.0.2.5") is None
+    with staff_services.uow() as uow:
+        again = uow.session.exec(
+            select(StaffAccount.password_hash).where(StaffAccount.username == "agent.martin")
+        ).one()
+    assert again == stored
