@@ -7,6 +7,7 @@ The accessible alternative spells each character out in words in the session's l
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import threading
@@ -86,6 +87,13 @@ class CaptchaChallenge:
     solution: str
     font: str
     drawn_at: datetime
+    shown_at: datetime | None = None
+    """When a front end first showed it: its lifetime counts from then (from its drawing
+    until it is shown)."""
+
+    @property
+    def started_at(self) -> datetime:
+        return self.shown_at or self.drawn_at
 
     def image(self) -> str:
         return render(self.solution, self.font)
@@ -132,8 +140,15 @@ class Captcha:
             self.current = self._draw()
             return self.current
 
+    def shown(self) -> None:
+        """A front end shows the current challenge to the user (the line mode prints its
+        prompt): its lifetime counts from the first time it is shown."""
+        with self._lock:
+            if self.current.shown_at is None:
+                self.current = dataclasses.replace(self.current, shown_at=self._clock.now())
+
     def expired(self) -> bool:
-        return self._clock.now() - self.current.drawn_at > self._ttl
+        return self._clock.now() - self.current.started_at > self._ttl
 
     def check(self, answer: str) -> bool:
         """Single use: whatever the answer, the challenge is replaced by a new one."""
@@ -142,7 +157,7 @@ class Captcha:
         with self._lock:
             challenge = self.current
             self.current = self._draw()
-        if self._clock.now() - challenge.drawn_at > self._ttl:
+        if self._clock.now() - challenge.started_at > self._ttl:
             return False
         typed = "".join(answer.split()).upper()
         return typed == challenge.solution

@@ -6,10 +6,10 @@ import argparse
 import os
 import shutil
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
-from domain.i18n import parse_language
+from domain.i18n import Translator, parse_language
 from domain.settings import LANGUAGES, Language, Settings, load_settings
 from domain.text import printable
 
@@ -59,6 +59,50 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_plain(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="line mode for screen readers and braille: plain lines, one prompt at a time (also when "
+        "ACCESSIBLE is set, TERM=dumb, or the output is not a terminal)",
+    )
+
+
+def plain_wanted(flag: bool, environ: Mapping[str, str], *, terminal: bool) -> bool:
+    """The line mode: asked for (``--plain``), or ``ACCESSIBLE`` set to a true value, or a
+    terminal that cannot do more (``TERM=dumb``), or no terminal at all."""
+    accessible = environ.get("ACCESSIBLE", "").strip().lower()
+    return (
+        flag
+        or accessible not in ("", "0", "false", "no", "non", "off")
+        or environ.get("TERM", "") == "dumb"
+        or not terminal
+    )
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _session(services: Any, args: argparse.Namespace, language: Language, demo_accounts: Sequence[Any] = ()) -> None:
+    """The user session, in line mode or full screen. The full-screen app first prints
+    one plain line (what speech users hear before the screen is taken over): how to get
+    the line mode; its login screen offers the switch too."""
+    from tui.line_mode import PLAIN_HINT, LineIO, LineMode
+
+    if plain_wanted(args.plain, os.environ, terminal=_is_terminal()):
+        LineMode(services, io=LineIO(), language=language, demo_accounts=demo_accounts).run()
+        return
+    from tui.app import MotDePasseApp
+
+    t = Translator(language)
+    say(t._(PLAIN_HINT).format(command=f"motdepasse {args.command} --plain"), sys.stdout, flush=True)
+    app = MotDePasseApp(services, language=language, demo_accounts=demo_accounts)
+    app.run()
+    if app.return_value == "plain":  # « Mode texte » on the login screen
+        LineMode(services, io=LineIO(), language=language, demo_accounts=demo_accounts).run()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="motdepasse",
@@ -78,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "procedure sheets. Press F2 in the app to see the demo accounts and their answers.",
     )
     _add_lang(demo)
+    _add_plain(demo)
     demo.add_argument("--keep", action="store_true", help="keep the demo database of the previous run")
 
     run = commands.add_parser(
@@ -86,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the app locally on the configured database.",
     )
     _add_lang(run)
+    _add_plain(run)
 
     serve = commands.add_parser(
         "serve",
@@ -154,7 +200,6 @@ def settings_for(demo: bool) -> Settings:
 def _demo(args: argparse.Namespace) -> int:
     from domain.demo import describe_demo, seed_demo
     from domain.services import build_services
-    from tui.app import MotDePasseApp
     from tui.logs import log_to_file
 
     settings = demo_settings()
@@ -168,7 +213,7 @@ def _demo(args: argparse.Namespace) -> int:
         accounts = describe_demo() if keep else seed_demo(services)
         log = log_to_file(settings.data_dir)
         say(f"motdepasse demo: database {database}, log {log}", sys.stdout)
-        MotDePasseApp(services, language=_language(args.lang, settings.lang), demo_accounts=accounts).run()
+        _session(services, args, _language(args.lang, settings.lang), accounts)
     finally:
         services.close()
     return 0
@@ -210,7 +255,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from domain.services import build_services
-    from tui.app import MotDePasseApp
     from tui.logs import log_to_file
 
     settings = load_settings()
@@ -221,7 +265,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     log_to_file(settings.data_dir)
     try:
-        MotDePasseApp(services, language=_language(args.lang, settings.lang)).run()
+        _session(services, args, _language(args.lang, settings.lang))
     finally:
         services.close()
     return 0

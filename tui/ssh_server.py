@@ -78,6 +78,9 @@ from tui.logs import log_to_stderr
 log = logging.getLogger("motdepasse.ssh")
 
 SUPPORT_USER = "support"
+LINE_MODE_USERS = frozenset({"texte", "plain"})
+"""User names that open the line mode (screen readers, braille): environment variables
+such as ACCESSIBLE rarely reach an SSH server, a user name always does."""
 
 REFUSED_NO_PTY = N_("motdepasse needs an interactive terminal: connect with ssh -t.")
 REFUSED_COMMAND = N_("motdepasse runs no commands: connect without a command.")
@@ -636,6 +639,7 @@ class SshApplication:
                     "client": session.client,
                     "ref": session.reference,
                     "support": session.username == SUPPORT_USER and session.staff is not None,
+                    "plain": session.username in LINE_MODE_USERS,
                     "staff": f"ssh-key:{session.staff}" if session.staff else None,
                     "demo": self.demo,
                 }

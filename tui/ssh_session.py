@@ -196,6 +196,9 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             )
             support_app.run()
             return bool(support_app.crashed)
+        if spec.get("plain"):
+            return _run_line_mode(services, spec, language, settings.ssh_idle_warning_seconds)
+        _say_plain_hint(language)
         app = SshSessionApp(
             services,
             language=language,
@@ -209,6 +212,52 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
         return app.crashed
     finally:
         services.close()
+
+
+def _say_plain_hint(language: Language) -> None:
+    """One plain line before the full-screen app takes the screen: what speech users hear."""
+    from tui.line_mode import PLAIN_HINT
+
+    hint = Translator(language)._(PLAIN_HINT).format(command="ssh texte@…")
+    with contextlib.suppress(OSError):
+        os.write(1, (hint + "\r\n").encode("utf-8"))
+
+
+def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warning_seconds: int) -> bool:
+    """The line mode on this session's terminal (user name ``texte`` or ``plain``); the
+    server's signals become lines (warnings) or the end of the session."""
+    from tui.line_mode import KEEP_SESSION, LineEnded, LineIO, LineMode
+
+    line = LineMode(
+        services,
+        io=LineIO(0, 1),
+        language=language,
+        demo_accounts=describe_demo() if spec.get("demo") else (),
+        channel="ssh-line",
+        client_address=spec.get("client"),
+        reference=spec.get("ref"),
+    )
+
+    def warn(message: str, kind: str) -> Callable[[int, FrameType | None], None]:
+        def handler(_number: int, _frame: FrameType | None) -> None:
+            line.core.warned(kind)
+            line.warn(message, then=KEEP_SESSION if kind == "idle" else None, seconds=warning_seconds)
+
+        return handler
+
+    def end(_number: int, _frame: FrameType | None) -> None:
+        raise LineEnded("server")
+
+    def input_limited(_number: int, _frame: FrameType | None) -> None:
+        line.core.journal.record("session", "input_limited")
+
+    signal.signal(signal.SIGUSR1, warn(IDLE_WARNING, "idle"))
+    signal.signal(signal.SIGUSR2, warn(END_WARNING, "end"))
+    signal.signal(signal.SIGTERM, end)
+    signal.signal(signal.SIGHUP, end)
+    signal.signal(INPUT_LIMITED, input_limited)
+    line.run()
+    return False
 
 
 def main() -> int:

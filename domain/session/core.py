@@ -32,7 +32,7 @@ from domain.session import messages as m
 from domain.session.intents import EndSession, Intent
 from domain.session.render import render
 from domain.session.states import Ended, Home, Login, State, Trail
-from domain.session.table import Move, error, find, to_login
+from domain.session.table import Move, error, find, to_login, violation_notes
 from domain.session.views import Note, Severity, View
 from domain.settings import Language
 from domain.strength import StrengthLevel
@@ -101,6 +101,18 @@ class SessionCore:
         if not password or words is None:
             return None
         return self.services.policy.strength(password, words)
+
+    def precheck_new_password(self, password: str) -> tuple[StrengthLevel | None, tuple[Note, ...]]:
+        """What the policy says of a new password typed at the current step before its
+        confirmation is typed (the line mode asks for it again at once): its strength
+        level and its refusals — the confirmation and the history aside, checked when it
+        is submitted. ``(None, ())`` where no new password is typed. Blocking (bounded
+        CPU): call from a worker thread on an event loop."""
+        words = getattr(self._trail[-1], "words", None)
+        if words is None or unusable_text_value(password):
+            return None, ()
+        result = self.services.policy.check(password, password, personal_words=words)
+        return result.level, violation_notes(result.violations)
 
     def resized(self, columns: int, rows: int) -> None:
         self.journal.record("action", "resize", columns=columns, rows=rows)
@@ -241,6 +253,15 @@ class SessionCore:
 _CHECKED_SECRETS = frozenset({"password", "answer", "old"})
 """Fields whose text is checked against a stored hash: no control character either (a
 new password's are the policy's to refuse, with its own message)."""
+
+
+def unusable_text_value(value: str) -> bool:
+    """Whether ``value`` holds a lone surrogate (text no encoder accepts)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def unusable_text(intent: Intent) -> str | None:

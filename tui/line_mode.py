@@ -1,0 +1,762 @@
+"""The line mode: the session core in plain lines, for screen readers and braille.
+
+A second front end beside the full-screen app: the same :class:`SessionCore` (the same
+rules, locks, throttles, emails and journal), printed as plain lines and answered one
+line at a time. No alternate screen, no cursor movement, no colour, no box drawing, no
+CAPTCHA picture: what a speech synthesiser reads line after line.
+
+- Each step starts with « Étape 2 sur 4 : … » (or its title), then its facts, one per
+  labelled line, then its prompts; each prompt ends with « : » and states its limits.
+- Choices are numbered (« Votre choix (1-4) : »), yes/no is « (o/n) ».
+- Secrets (passwords, answers, the old password) are read without echo and without
+  bullets. The CAPTCHA is read spelled out, with its lifetime counted from its prompt.
+- An error is one line « Erreur : … » right after the answer, then the same prompt again;
+  what was already accepted is kept.
+- Commands never collide with answers: they are words accepted only at prompts that are
+  not secret (see :data:`COMMANDS`); an empty line at a secret prompt offers the step's
+  choices instead.
+- The journal keeps a text transcript of what was printed and answered, secrets excluded
+  (frames with the reason ``transcript``), which support reads and ``journal show`` prints.
+
+Everything written goes through :func:`domain.text.printable`: stored or typed text never
+reaches the terminal as a control sequence. Reading is bounded (:data:`MAX_LINE_BYTES`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import termios
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.demo import CASES, DemoAccount
+from domain.i18n import N_, Translator, parse_language
+from domain.policy import LEVEL_NAMES
+from domain.services import Services
+from domain.session import SessionCore, Step, View
+from domain.session import messages as m
+from domain.session.intents import (
+    Back,
+    ChangeImage,
+    EndSession,
+    Intent,
+    LogIn,
+    OpenAdvice,
+    OpenChange,
+    OpenCoordinates,
+    OpenFallback,
+    OpenForgot,
+    OpenHelp,
+    OpenServices,
+    Proceed,
+    SignOut,
+    SubmitAnswer,
+    SubmitChange,
+    SubmitEmail,
+    SubmitNewPassword,
+    SubmitPasswords,
+    TickNewPassword,
+)
+from domain.session.views import (
+    AccountDetail,
+    AlertDetail,
+    ChangeDetail,
+    EndedDetail,
+    FallbackDetail,
+    FieldKind,
+    FieldSpec,
+    Note,
+    QuestionDetail,
+    Severity,
+    SummaryDetail,
+)
+from domain.settings import Language
+from domain.strength import StrengthLevel
+from domain.text import printable
+
+MAX_LINE_BYTES = 4096
+"""The longest line read; a longer one (a huge paste) is refused, never kept."""
+
+SLOW_STEP_SECONDS = 1.0
+"""A step that takes longer than this prints « Vérification en cours… » (once)."""
+
+# What the line mode says (message ids; the French is in the catalogue)
+
+PLAIN_HINT = N_("Screen reader or braille display? The line mode: {command}")
+"""The one plain line the full-screen app prints before it takes over the screen."""
+STARTED = N_("motdepasse, line mode. Session reference: {ref}.")
+COMMANDS_HELP = N_(
+    "At prompts that are not secret you can type: help, back, new (another security code), "
+    "language en or language fr, reference, quit. At a secret prompt, an empty line shows the choices."
+)
+STEP = N_("Step {number} of {total}: {label}")
+ERROR = N_("Error: {message}")
+WARNING = N_("Warning: {message}")
+YOUR_CHOICE = N_("Your choice ({first}-{last})")
+YOUR_CHOICE_ONE = N_("Your choice (1, or Enter)")
+CHOICE_INVALID = N_("Type a number from {first} to {last}.")
+QUIT = N_("Quit")
+TYPE_AGAIN = N_("Type it again")
+NOTHING_TYPED = N_("Nothing was typed. What do you want to do?")
+CHECKING = N_("Checking…")
+STRENGTH = N_("Security level: {level} ({verdict})")
+ACCEPTED = N_("accepted")
+REFUSED = N_("refused")
+MINIMUM = N_("{label} ({n} characters minimum)")
+KEPT = N_("{label} (Enter: {value})")
+CAPTCHA_SPELLED = N_("Security code, spelled out: {spelled}.")
+CAPTCHA_PROMPT = N_('Type the {n} characters of the security code ("new" for another code)')
+CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
+CAPTCHA_NOT_RECORDED = N_("Security code spelled out (not recorded).")
+CAPTCHA_OFF = N_("Test environment: the security code is disabled.")
+YES_NO = N_("{label} (y/n)")
+YES_NO_INVALID = N_("Answer y for yes or n for no.")
+TOO_LONG = N_("This line is too long: {n} characters at most. Type it again.")
+NOT_HERE = N_('"{word}" cannot be used here. Type "help" for the commands.')
+REFERENCE = N_("Session reference: {ref}")
+LANGUAGE_SET = N_("The session now speaks English.")
+ADVICE_HINT = N_('For the advice against identity theft, leave the password empty and choose "{advice}".')
+KEEP_SESSION = N_("Press any key to keep the session open.")
+ALERT = N_(
+    "Your password expires on {date}. Change it now to avoid the deactivation of your "
+    'professional account: choose "Change the password" on your home page.'
+)
+ENDED = N_("Session ended. Session reference: {ref}.")
+
+YES_WORDS = {"fr": ("o", "oui"), "en": ("y", "yes")}
+NO_WORDS = {"fr": ("n", "non"), "en": ("n", "no")}
+
+COMMANDS: dict[str, str] = {
+    "aide": "help",
+    "help": "help",
+    "retour": "back",
+    "back": "back",
+    "nouveau": "new",
+    "new": "new",
+    "langue": "language",
+    "language": "language",
+    "reference": "reference",
+    "référence": "reference",
+    "quitter": "quit",
+    "quit": "quit",
+    "choix": "choices",
+    "choices": "choices",
+}
+"""Words understood at every prompt that is not secret (French and English alike)."""
+
+_NO_MENU = {ChangeImage.name, "spell_image", TickNewPassword.name}
+"""Actions of the full-screen app that the line mode offers otherwise (or not at all)."""
+
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]P_^X][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|[\x00-\x1f\x7f-\x9f]")
+"""Terminal escape sequences and control characters, dropped from typed text that is not
+secret (an arrow key pressed by mistake). Secrets are kept as typed: the core refuses
+control characters in them with its own message."""
+
+
+class LineEnded(Exception):
+    """The input ended (the terminal was closed), or the server ends the session."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
+class LineTooLong(Exception):
+    pass
+
+
+class LineIO:
+    """Plain lines out and one line at a time in, on file descriptors (a terminal, a
+    pipe). Writes go straight to the descriptor, so that a warning printed from a signal
+    handler can never meet a half-written buffer."""
+
+    def __init__(self, fd_in: int = 0, fd_out: int = 1) -> None:
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        self.terminal = os.isatty(fd_in)
+        self._buffer = b""
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8", "replace")
+        while data:
+            try:
+                written = os.write(self.fd_out, data)
+            except BrokenPipeError as error:
+                raise LineEnded("client_closed") from error
+            data = data[written:]
+
+    def line(self, text: str = "") -> None:
+        """Print ``text``, each of its lines made safe (no control character)."""
+        self.write("".join(printable(part) + "\n" for part in text.split("\n")))
+
+    def read(self, *, secret: bool = False) -> str:
+        """One line; without echo when ``secret`` (on a terminal). Raises
+        :class:`LineEnded` at the end of the input, :class:`LineTooLong` for a line longer
+        than :data:`MAX_LINE_BYTES` (read to its end, and dropped)."""
+        if not (secret and self.terminal):
+            return self._read_line()
+        try:
+            saved = termios.tcgetattr(self.fd_in)
+        except termios.error:
+            return self._read_line()
+        quiet = list(saved)
+        quiet[3] = (quiet[3] & ~termios.ECHO) | termios.ECHONL  # no echo, but the line ends
+        termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
+        try:
+            return self._read_line()
+        finally:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd_in, termios.TCSANOW, saved)
+
+    def _read_line(self) -> str:
+        too_long = False
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > MAX_LINE_BYTES:
+                too_long, self._buffer = True, b""
+            try:
+                chunk = os.read(self.fd_in, 4096)
+            except OSError as error:  # the terminal is gone
+                raise LineEnded("client_closed") from error
+            if not chunk:
+                if self._buffer and not too_long:
+                    chunk = b"\n"  # a last line without its end
+                else:
+                    raise LineEnded("client_closed")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        if too_long or len(line) > MAX_LINE_BYTES:
+            raise LineTooLong
+        return line.rstrip(b"\r").decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    intent: Intent | None
+    """None: the line mode's own choice (type again)."""
+
+
+class LineMode:
+    """One user session in line mode. :meth:`run` returns how it ended."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        io: LineIO,
+        language: Language | None = None,
+        demo_accounts: Sequence[DemoAccount] = (),
+        channel: str = "line",
+        client_address: str | None = None,
+        reference: str | None = None,
+        size: tuple[int, int] = (80, 24),
+    ) -> None:
+        self.io = io
+        self.core = SessionCore(
+            services, language=language, channel=channel, client_address=client_address, size=size, reference=reference
+        )
+        self.t = Translator(self.core.language)
+        self.demo_accounts = tuple(demo_accounts)
+        self.size = size
+        self.values: dict[str, str] = {}
+        self._shown_step: Step | None = None
+        self._shown_captcha = 0
+        self._prompt = ""
+        """The prompt being answered (printed again after a warning)."""
+        self._transcript: list[str] = []
+        self.command: tuple[str, str] | None = None
+        """The command typed at the last prompt (and its argument), when it was one."""
+
+    # Output
+
+    def _(self, message: str) -> str:
+        return self.t._(message)
+
+    def say(self, text: str = "", *, record: bool = True) -> None:
+        self.io.line(text)
+        if record:
+            self._transcript.extend(printable(part) for part in text.split("\n"))
+
+    def flush_transcript(self, reason: str = "transcript") -> None:
+        """What was printed and typed since the last time, into the journal (never a
+        secret: secret answers are never printed, nor recorded)."""
+        if not self._transcript:
+            return
+        text = "\n".join(self._transcript)
+        self._transcript = []
+        self.core.record_frame(reason, columns=self.size[0], rows=text.count("\n") + 1, ansi=text)
+
+    def warn(self, message: str, *, then: str | None = None, **params: object) -> None:
+        """A warning from the server (idle, end of session): a line (``message``, then the
+        sentence ``then``), then the prompt being answered again."""
+        text = self.t.format(message, **params) + (" " + self._(then) if then else "")
+        self.io.write("\n")
+        self.say(self.t.format(WARNING, message=text))
+        if self._prompt:
+            self.io.write(printable(self._prompt) + " ")
+
+    # Input
+
+    def ask(self, label: str, *, secret: bool = False, private: bool = False) -> str | None:
+        """The answer to one prompt; None when it was a command (already carried out, or
+        to be carried out by the caller: see :attr:`command`). ``secret``: read without
+        echo, never a command; ``private``: echoed but never recorded (the CAPTCHA)."""
+        self.command = None
+        prompt = self.t.format(N_("{label}:"), label=label)
+        while True:
+            self._prompt = prompt
+            self.io.write(printable(prompt) + " ")
+            try:
+                answer = self.io.read(secret=secret)
+            except LineTooLong:
+                self.say(prompt, record=False)
+                self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=MAX_LINE_BYTES)))
+                continue
+            finally:
+                self._prompt = ""
+            if secret:
+                self._transcript.append(prompt)
+                return answer
+            answer = _ESCAPES.sub("", answer).strip()
+            word, _, argument = answer.partition(" ")
+            command = COMMANDS.get(word.lower())
+            self._transcript.append(prompt if private and command is None else f"{prompt} {printable(answer)}")
+            if command is None:
+                return answer
+            if command == "help":
+                self.say(self._(COMMANDS_HELP))
+                continue
+            if command == "reference":
+                self.say(self.t.format(REFERENCE, ref=self.core.reference))
+                continue
+            if command == "language":
+                self.switch_language(argument)
+                continue
+            self.command = (command, argument)
+            return None
+
+    def switch_language(self, value: str) -> None:
+        wanted = {"english": "en", "anglais": "en", "français": "fr", "francais": "fr", "french": "fr"}.get(
+            value.strip().lower(), value.strip().lower()
+        )
+        language = parse_language(wanted, "en" if self.t.lang == "fr" else "fr")
+        self.t = Translator(language)
+        self.core.journal.record("action", "language", language=language)
+        self.say(self._(LANGUAGE_SET))
+
+    def choose(self, choices: Sequence[Choice]) -> Choice:
+        """A numbered choice; Enter alone picks the only one."""
+        self.say("  ".join(f"{n}) {self._(choice.label)}" for n, choice in enumerate(choices, 1)))
+        label = self._(YOUR_CHOICE_ONE) if len(choices) == 1 else self.t.format(YOUR_CHOICE, first=1, last=len(choices))
+        while True:
+            answer = self.ask(label)
+            if answer is None:
+                command = self.command
+                if command is not None and command[0] == "quit":
+                    return Choice(QUIT, EndSession("quit"))
+                if command is not None and command[0] == "back":
+                    back = next((c for c in choices if isinstance(c.intent, Back)), None)
+                    if back is not None:
+                        return back
+                if command is not None and command[0] == "choices":
+                    self.say("  ".join(f"{n}) {self._(choice.label)}" for n, choice in enumerate(choices, 1)))
+                    continue
+                self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=command[0] if command else "")))
+                continue
+            if not answer and len(choices) == 1:
+                return choices[0]
+            if answer.isdigit() and 1 <= int(answer) <= len(choices):
+                return choices[int(answer) - 1]
+            self.say(self.t.format(ERROR, message=self.t.format(CHOICE_INVALID, first=1, last=len(choices))))
+
+    def yes_no(self, label: str) -> bool | None:
+        """True, False, or None for a command (see :attr:`command`)."""
+        lang = self.t.lang
+        while True:
+            answer = self.ask(self.t.format(YES_NO, label=label))
+            if answer is None:
+                return None
+            word = answer.lower()
+            if word in YES_WORDS[lang] or word in ("o", "oui", "y", "yes"):
+                return True
+            if word in NO_WORDS[lang] or word in ("non", "no"):
+                return False
+            self.say(self.t.format(ERROR, message=self._(YES_NO_INVALID)))
+
+    # The session
+
+    def run(self) -> str:
+        """Until the session ends; returns how it ended."""
+        how = "quit"
+        try:
+            self.say(self.t.format(STARTED, ref=self.core.reference))
+            self.say(self._(COMMANDS_HELP))
+            if self.demo_accounts:
+                self.show_demo_accounts()
+            view = self.core.view()
+            while not view.ended:
+                self.show(view)
+                intent = self.next_intent(view)
+                self.flush_transcript()
+                if isinstance(intent, _Stay):  # a command was carried out: the step again
+                    view = dataclasses.replace(self.core.view(), notes=(), resets=(), focus=None)
+                    continue
+                view = self.send(intent, view)
+            if isinstance(view.detail, EndedDetail):
+                how = view.detail.reason
+        except LineEnded as ended:
+            how = ended.how
+        except KeyboardInterrupt:
+            how = "interrupted"
+        finally:
+            with contextlib.suppress(LineEnded):
+                self.say(self.t.format(ENDED, ref=self.core.reference))
+            self.flush_transcript()
+            self.core.close(how)
+        return how
+
+    def send(self, intent: Intent, view: View) -> View:
+        """Send ``intent`` from a worker thread; « Vérification en cours… » after a second."""
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["view"] = self.core.send(intent, revision=view.revision)
+            except BaseException as error:  # noqa: BLE001 - given back to the caller below
+                result["error"] = error
+
+        worker = threading.Thread(target=work, name="line-step", daemon=True)
+        worker.start()
+        worker.join(SLOW_STEP_SECONDS)
+        if worker.is_alive():
+            self.say(self._(CHECKING))
+            worker.join()
+        if "error" in result:
+            raise result["error"]
+        new: View = result["view"]
+        return new
+
+    def show_demo_accounts(self) -> None:
+        _ = self._
+        self.say(_("Demo accounts (shown in the demo only)"), record=False)
+        for account in self.demo_accounts:  # their secrets: never in the transcript
+            self.say(f"- {account.name}, {account.email}: {_(CASES[account.case])}", record=False)
+            self.say("  " + _("Question: {question}").format(question=account.question), record=False)
+            self.say("  " + _("Answer: {answer}").format(answer=account.answer), record=False)
+            self.say("  " + _("Password: {password}").format(password=account.password), record=False)
+
+    def show(self, view: View) -> None:
+        """The step's header and facts when the step is new, then its messages."""
+        if view.step is not self._shown_step:
+            self._shown_step = view.step
+            self.values = {}
+            self.say()
+            if view.progress is not None:
+                progress = view.progress
+                self.say(self._(progress.title))
+                label = self._(progress.labels[progress.number - 1])
+                self.say(self.t.format(STEP, number=progress.number, total=progress.total, label=label))
+            else:
+                self.say(self._(view.title))
+            if view.test_mode:
+                self.say(self.t.format(WARNING, message=self._(CAPTCHA_OFF)))
+            for line in self.facts(view):
+                self.say(line)
+        for name, value in view.resets:
+            self.values[name] = value
+        for note in view.notes:
+            self.say(self.note(note))
+
+    def note(self, note: Note) -> str:
+        text = note.render(self.t)
+        if note.severity is Severity.ERROR:
+            return self.t.format(ERROR, message=text)
+        if note.severity is Severity.WARNING:
+            return self.t.format(WARNING, message=text)
+        return text
+
+    def facts(self, view: View) -> list[str]:
+        """The step's facts, one labelled line each."""
+        _ = self._
+        detail = view.detail
+        t = self.t
+        lines: list[str] = []
+        if isinstance(detail, QuestionDetail | ChangeDetail):
+            lines.append(_("Login email address: ") + printable(detail.email))
+            lines.append(_("Security question: ") + printable(detail.question))
+        elif isinstance(detail, SummaryDetail):
+            done = _("Your changes have been saved.") if view.step is Step.CHANGE_DONE else None
+            lines.append(done or _("Your password has been changed."))
+            lines.append(_("Your new password is valid until {date}.").format(date=t.date(detail.valid_until)))
+            lines.append(_("A confirmation email is on its way to your login email address."))
+            if view.step is not Step.CHANGE_DONE:
+                lines.append(_("Log in again with your email address and your new password."))
+        elif isinstance(detail, AlertDetail):
+            lines.append(t.format(ALERT, date=t.date(detail.expiry.expires_on)))
+        elif isinstance(detail, AccountDetail) and view.step is Step.HOME:
+            card, expiry = detail.card, detail.expiry
+            lines.append(
+                _("Welcome, {first_name} {last_name}.").format(
+                    first_name=printable(card.first_name), last_name=printable(card.last_name)
+                )
+            )
+            lines.append(_("Subscriber number: {number}").format(number=printable(card.subscriber_number)))
+            if expiry is not None and expiry.expiring_soon:
+                lines.append(_("Your password"))
+                lines.append(_("Expiry date: {date}").format(date=t.date(expiry.expires_on)))
+                lines.append(
+                    _("Days left before access to your account is blocked: {n}").format(n=expiry.days_before_blocking)
+                )
+        elif isinstance(detail, AccountDetail):
+            card = detail.card
+            for label, value in (
+                (_("Last name"), card.last_name),
+                (_("First name"), card.first_name),
+                (_("Subscriber number"), card.subscriber_number),
+                (_("Phone"), card.phone),
+                (_("Login email address"), card.email),
+                (_("Postal address"), card.postal_address),
+                (_("Security question"), card.security_question),
+            ):
+                lines.append(_("{label}: ").format(label=label) + printable(value or ""))
+            lines.append(_("The answer to your security question is never shown, to anyone."))
+        elif isinstance(detail, FallbackDetail):
+            lines.extend(self.fallback_lines(view, detail))
+        elif view.step is Step.ADVICE:
+            lines.extend(
+                _(text)
+                for text in (
+                    "Use a different password for each site or service.",
+                    "Never reuse a former password.",
+                    "Never write your password down where it can be found.",
+                    "Renew your password regularly.",
+                )
+            )
+        if view.rules is not None:
+            lines.append(self.t.format(ADVICE_HINT, advice=_(m.ADVICE)))
+        return lines
+
+    def fallback_lines(self, view: View, detail: FallbackDetail) -> list[str]:
+        _ = self._
+        lang = self.t.lang
+        return [
+            _(
+                "To change your password you need the login email address you chose when "
+                "you created your professional account, and the answer to your security question."
+            ),
+            _("If you no longer have them:"),
+            "- " + _("create a new professional account in expert mode;"),
+            "- "
+            + _(
+                "then request the substitution of the holder of each company you managed "
+                "directly in your former account;"
+            ),
+            "- " + _("and re-create the delegations for the companies you managed with other users."),
+            _("Support"),
+            _("By phone: {phone} (free service + price of a call), {hours}.").format(
+                phone=detail.support.phone, hours=detail.support.hours[lang]
+            ),
+            _("Online: {form}.").format(form=detail.support.form[lang]),
+            _(
+                "Support can confirm your subscriber number, your login email address and your "
+                "security question. Nobody, support included, can read your answer."
+            ),
+            self.t.format(REFERENCE, ref=view.reference),
+        ]
+
+    # What to send next
+
+    def next_intent(self, view: View) -> Intent:
+        if view.step is Step.LOGIN:
+            return self.login(view)
+        if any(f.kind is not FieldKind.CHECKBOX for f in view.fields):
+            return self.form(view)
+        return self.menu(view)
+
+    def menu_choices(self, view: View, *, form: bool) -> list[Choice]:
+        choices = []
+        for action in view.actions:
+            if action.intent in _NO_MENU:
+                continue
+            intent = _INTENTS.get(action.intent)
+            if intent is None:  # a form's own submission: not a menu entry
+                continue
+            choices.append(Choice(action.label, intent()))
+        if form:
+            choices.insert(0, Choice(TYPE_AGAIN, None))
+        if view.step in (Step.HOME, Step.SERVICES, Step.COORDINATES):
+            choices.append(Choice(QUIT, EndSession("quit")))
+        return choices
+
+    def menu(self, view: View) -> Intent:
+        choice = self.choose(self.menu_choices(view, form=False))
+        assert choice.intent is not None
+        return choice.intent
+
+    def login(self, view: View) -> Intent:
+        """« 1) Connexion  2) Mot de passe oublié  3) Aide  4) Quitter », then the form."""
+        if not self.values.get("_form"):
+            choices = [Choice(m.LOG_IN, None), Choice(m.FORGOT, OpenForgot()), Choice(m.HELP, OpenHelp())]
+            choices.append(Choice(QUIT, EndSession("quit")))
+            choice = self.choose(choices)
+            if choice.intent is not None:
+                if isinstance(choice.intent, OpenForgot):
+                    return OpenForgot(self.values.get("email", ""))
+                return choice.intent
+            self.values["_form"] = "1"
+            self.values.pop("email", None)
+        return self.form(view)
+
+    def form(self, view: View) -> Intent:
+        """The step's fields, one prompt each (from the first one to type again), then its
+        submission."""
+        typed = {name: value for name, value in self.values.items() if value}
+        todo = list(view.fields)
+        if view.focus and view.notes:  # after a refusal: the field in error and those after it
+            names = [f.name for f in view.fields]
+            start = names.index(view.focus) if view.focus in names else 0
+            todo = [f for f in view.fields[start:] if f.kind is not FieldKind.CHECKBOX or not typed.get(f.name)]
+            todo += [f for f in view.fields[:start] if not typed.get(f.name) or f.kind is FieldKind.CAPTCHA]
+            todo.sort(key=lambda f: names.index(f.name))
+        for spec in todo:
+            result = self.field(view, spec)
+            if isinstance(result, Intent):
+                return result
+        return self.submission(view)
+
+    def field(self, view: View, spec: FieldSpec) -> Intent | None:
+        """Fill one field (in :attr:`values`); an intent when the user chose something else."""
+        _ = self._
+        while True:
+            label = _(spec.label)
+            if spec.kind is FieldKind.CHECKBOX:
+                ticked = self.yes_no(label)
+                if ticked is None:
+                    return self.command_intent(view)
+                if not ticked:
+                    return self.menu(view)
+                self.values[spec.name] = "1"
+                self.core.send(TickNewPassword(True))
+                return None
+            if spec.kind is FieldKind.CAPTCHA:
+                if view.captcha is None or not view.captcha.enabled:
+                    self.values[spec.name] = ""
+                    return None
+                captcha = self.core.view().captcha
+                assert captcha is not None
+                if captcha.serial != self._shown_captcha:
+                    self._shown_captcha = captcha.serial
+                    self.core.captcha.shown()
+                    spelled = ", ".join(_(word) for word in captcha.spelled)
+                    self.say(self.t.format(CAPTCHA_SPELLED, spelled=spelled), record=False)
+                    self._transcript.append(self._(CAPTCHA_NOT_RECORDED))
+                    ttl = int(self.core.services.settings.captcha_ttl_seconds)
+                    self.say(self.t.format(CAPTCHA_LIFETIME, duration=self.t.duration(ttl)))
+                answer = self.ask(self.t.format(CAPTCHA_PROMPT, n=len(captcha.spelled)), private=True)
+                if answer is None:
+                    if self.command is not None and self.command[0] == "new":
+                        self.core.send(ChangeImage())
+                        continue
+                    return self.command_intent(view)
+                self.values[spec.name] = answer
+                return None
+            secret = spec.kind is FieldKind.SECRET
+            if spec.name in ("new", "confirm") and view.rules is not None:
+                label = self.t.format(MINIMUM, label=label, n=view.rules.min_length)
+            elif spec.kind is FieldKind.TEXT and spec.name == "email" and self.values.get("email"):
+                label = self.t.format(KEPT, label=label, value=printable(self.values["email"]))
+            answer = self.ask(label, secret=secret)
+            if answer is None:
+                if self.command is not None and self.command[0] == "new":
+                    self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=self.command[1] or "new")))
+                    continue
+                return self.command_intent(view)
+            if secret and not answer:
+                self.say(self._(NOTHING_TYPED))
+                choice = self.choose([*self.menu_choices(view, form=True), Choice(QUIT, EndSession("quit"))])
+                if choice.intent is None:
+                    continue
+                return choice.intent
+            if not answer and spec.name == "email" and self.values.get("email"):
+                return None  # Enter keeps the address already typed
+            if len(answer) > spec.max_length:
+                self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=spec.max_length)))
+                continue
+            if spec.name == "new":
+                refused = self.strength(answer)
+                if refused:
+                    continue
+            self.values[spec.name] = answer
+            return None
+
+    def strength(self, password: str) -> bool:
+        """« Niveau de sécurité : Moyen (accepté) » and the policy's refusals; True when
+        the password is refused (it is asked again)."""
+        level, notes = self.core.precheck_new_password(password)
+        if level is not None:
+            verdict = self._(ACCEPTED if level >= StrengthLevel.MOYEN and not notes else REFUSED)
+            self.say(self.t.format(STRENGTH, level=self._(LEVEL_NAMES[level]), verdict=verdict))
+        for note in notes:
+            self.say(self.note(note))
+        return bool(notes)
+
+    def command_intent(self, view: View) -> Intent:
+        """What a command typed at a prompt asks for (back, quit, the choices)."""
+        command = self.command
+        if command is not None and command[0] == "quit":
+            return EndSession("quit")
+        if command is not None and command[0] == "back":
+            if view.step is Step.LOGIN:
+                self.values.pop("_form", None)
+                return _Stay()
+            if view.can(Back.name):
+                return Back()
+        if command is not None and command[0] == "choices":
+            choice = self.choose([*self.menu_choices(view, form=True), Choice(QUIT, EndSession("quit"))])
+            return choice.intent or _Stay()
+        self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=command[0] if command else "")))
+        return _Stay()
+
+    def submission(self, view: View) -> Intent:
+        v = self.values.get
+        step = view.step
+        if step is Step.LOGIN:
+            return LogIn(v("email", ""), v("password", ""), v("captcha", ""))
+        if step in (Step.FORGOT_EMAIL, Step.EXPIRED_EMAIL):
+            return SubmitEmail(v("email", ""), v("captcha", ""))
+        if step is Step.FORGOT_QUESTION:
+            return SubmitAnswer(v("answer", ""))
+        if step is Step.FORGOT_NEW_PASSWORD:
+            return SubmitNewPassword(v("new", ""), v("confirm", ""))
+        if step is Step.EXPIRED_PASSWORDS:
+            return SubmitPasswords(v("old", ""), v("new", ""), v("confirm", ""))
+        if step is Step.CHANGE:
+            return SubmitChange(bool(v("tick")), v("new", ""), v("confirm", ""), v("answer", ""))
+        raise AssertionError(f"no form at {step}")
+
+
+class _Stay(Intent):
+    """Nothing to send: the same step is shown again (a command was carried out)."""
+
+    name = "stay"
+    quiet = True
+
+
+_INTENTS: dict[str, Callable[[], Intent]] = {
+    OpenForgot.name: OpenForgot,
+    OpenHelp.name: OpenHelp,
+    Back.name: Back,
+    Proceed.name: Proceed,
+    OpenFallback.name: OpenFallback,
+    OpenAdvice.name: OpenAdvice,
+    OpenServices.name: OpenServices,
+    OpenCoordinates.name: OpenCoordinates,
+    OpenChange.name: OpenChange,
+    SignOut.name: SignOut,
+}
+"""The menu's actions: intents without a form."""
