@@ -27,6 +27,11 @@ def plain(ansi: str) -> str:
     return _ANSI.sub("", ansi)
 
 
+TRANSCRIPT = "transcript"
+"""The reason of a frame that holds part of a line-mode session's transcript (plain text:
+what was printed and answered, secrets excluded) rather than a screen."""
+
+
 @dataclass(frozen=True)
 class Frame:
     seq: int

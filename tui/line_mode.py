@@ -198,7 +198,15 @@ class LineIO:
         """One line; without echo when ``secret`` (on a terminal). Raises
         :class:`LineEnded` at the end of the input, :class:`LineTooLong` for a line longer
         than :data:`MAX_LINE_BYTES` (read to its end, and dropped)."""
-        if not (secret and self.terminal):
+        if not self.terminal:  # nothing echoes the end of the line: the next line starts below
+            try:
+                line = self._read_line()
+            except LineTooLong:
+                self.write("\n")
+                raise
+            self.write("\n")
+            return line
+        if not secret:
             return self._read_line()
         try:
             saved = termios.tcgetattr(self.fd_in)
@@ -426,7 +434,9 @@ class LineMode:
 
         def work() -> None:
             try:
-                result["view"] = self.core.send(intent, revision=view.revision)
+                # The form was filled against the latest view: the CAPTCHA may have been
+                # changed meanwhile, from this same prompt; nothing else sends intents.
+                result["view"] = self.core.send(intent, revision=self.core.view().revision)
             except BaseException as error:  # noqa: BLE001 - given back to the caller below
                 result["error"] = error
 
@@ -463,7 +473,7 @@ class LineMode:
                 self.say(self.t.format(STEP, number=progress.number, total=progress.total, label=label))
             else:
                 self.say(self._(view.title))
-            if view.test_mode:
+            if view.test_mode and view.captcha is not None:
                 self.say(self.t.format(WARNING, message=self._(CAPTCHA_OFF)))
             for line in self.facts(view):
                 self.say(line)
@@ -585,6 +595,9 @@ class LineMode:
                 continue
             intent = _INTENTS.get(action.intent)
             if intent is None:  # a form's own submission: not a menu entry
+                continue
+            if intent is OpenForgot:  # with the email typed so far, as the full-screen app
+                choices.append(Choice(action.label, OpenForgot(self.values.get("email", ""))))
                 continue
             choices.append(Choice(action.label, intent()))
         if form:

@@ -1,0 +1,239 @@
+"""The line mode's behaviour, in process: scripted answers in, plain lines out (the real
+terminal, echo and SSH are in tests/e2e/test_line_mode.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from domain.models import JournalEvent
+from domain.replay import TRANSCRIPT, timeline
+from domain.services import Services
+from tests.domain.support import LILA, NEW_PASSWORD
+from tui.cli import plain_wanted
+from tui.line_mode import MAX_LINE_BYTES, LineEnded, LineIO, LineMode, LineTooLong
+
+LILA_PASSWORD = "Glycine-Orage-Violon-2023"
+
+Answer = str | Callable[[LineMode], str]
+
+
+class ScriptIO(LineIO):
+    """Answers from a script; what is written is kept; which reads were secret too."""
+
+    def __init__(self, answers: Iterable[Answer]) -> None:
+        self.answers = list(answers)
+        self.written: list[str] = []
+        self.reads: list[tuple[str, bool]] = []
+        self.terminal = False
+        self.mode: LineMode | None = None
+
+    def write(self, text: str) -> None:
+        self.written.append(text)
+
+    def read(self, *, secret: bool = False) -> str:
+        if not self.answers:
+            raise LineEnded("client_closed")
+        answer = self.answers.pop(0)
+        assert self.mode is not None
+        text = answer(self.mode) if callable(answer) else answer
+        self.reads.append((self.written[-1].strip().replace("\xa0", " "), secret))
+        self.written.append("\n")  # as a terminal echoes the end of the line
+        return text
+
+    @property
+    def text(self) -> str:
+        """What was written, French no-break spaces read as spaces."""
+        return "".join(self.written).replace("\xa0", " ")
+
+
+def session(services: Services, answers: Iterable[Answer], **kwargs: object) -> tuple[ScriptIO, LineMode, str]:
+    io = ScriptIO(answers)
+    mode = LineMode(services, io=io, **kwargs)  # type: ignore[arg-type]
+    io.mode = mode
+    how = mode.run()
+    services.journal_writer.flush()
+    return io, mode, how
+
+
+def code(mode: LineMode) -> str:
+    return mode.core.captcha.current.solution
+
+
+def lines_after(text: str, start: str) -> list[str]:
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if start in line)
+    return lines[index:]
+
+
+def test_forgot_password_with_a_wrong_answer_and_a_weak_password(services: Services, demo: object) -> None:
+    io, mode, how = session(
+        services,
+        ["2", LILA, "Pierre", "Paul", "motdepasse", NEW_PASSWORD, NEW_PASSWORD, "", "4"],
+    )
+    text = io.text
+    assert how == "quit"
+    assert "Étape 1 sur 4 : Adresse électronique de connexion" in text
+    assert "Attention : Environnement de test : le code de sécurité est désactivé." in text
+    assert "Adresse électronique de connexion : " in text
+    # the wrong answer: one error line right after the answer, then the same prompt again
+    after = lines_after(text, "Étape 2 sur 4")
+    assert after[1] == "Adresse électronique de connexion : " + LILA
+    assert after[3] == "Votre réponse à la question de confiance : "
+    assert after[4].startswith("Erreur : La réponse ne correspond pas")
+    assert after[5] == "Votre réponse à la question de confiance : "
+    errors = [line for line in text.splitlines() if line.startswith("Erreur : ")]
+    assert errors[0].startswith("Erreur : La réponse ne correspond pas")
+    asked = [prompt for prompt, _secret in io.reads]
+    assert asked.count("Votre réponse à la question de confiance :") == 2
+    # the weak password: its level, the refusals, the prompt again
+    assert "Niveau de sécurité : Faible (refusé)" in text
+    assert "Niveau de sécurité : Fort (accepté)" in text
+    assert asked.count("Nouveau mot de passe (20 caractères minimum) :") == 2
+    assert "Étape 4 sur 4 : Récapitulatif" in text
+    assert "Votre nouveau mot de passe est valable jusqu'au " in text
+    # secrets were read as secrets, the rest not
+    secrets = {prompt for prompt, secret in io.reads if secret}
+    assert secrets == {
+        "Votre réponse à la question de confiance :",
+        "Nouveau mot de passe (20 caractères minimum) :",
+        "Confirmez le nouveau mot de passe (20 caractères minimum) :",
+    }
+    assert "\x1b" not in text
+
+
+def test_the_email_typed_at_the_login_is_offered_and_kept(services: Services, demo: object) -> None:
+    # after a wrong password the password is asked again (a secret: an empty line gives
+    # the choices), the email is kept and goes on to « Mot de passe oublié »
+    io, _mode, _how = session(services, ["1", LILA, "mauvais-mot-de-passe", "", "2", ""])
+    text = io.text
+    assert "Erreur : L'adresse électronique ou le mot de passe est erroné." in text
+    assert "1) Recommencer la saisie  2) Mot de passe oublié  3) Aide  4) Quitter" in text
+    assert f"Adresse électronique de connexion (Entrée : {LILA}) :" in text
+    assert "Étape 2 sur 4 : Réponse à la question de confiance" in text
+
+
+def test_commands_work_at_plain_prompts_only(services: Services, demo: object) -> None:
+    io, mode, _how = session(
+        services,
+        ["2", "aide", "reference", "langue en", LILA, "help", "back", "quit"],
+    )
+    text = io.text
+    assert text.count("vous pouvez taper : aide, retour") == 2  # at the start, then on request
+    assert f"Référence de la session : {mode.core.reference}" in text
+    assert "The session now speaks English." in text
+    assert "Your answer to the security question:" in [prompt for prompt, _ in io.reads]
+    # at a secret prompt a command word is an answer: checked, and wrong
+    assert "Error: The answer does not match the security question." in text
+
+
+def test_an_empty_secret_offers_the_choices(services: Services, demo: object) -> None:
+    io, _mode, how = session(services, ["2", LILA, "", "2"])
+    assert "Rien n'a été tapé. Que voulez-vous faire ?" in io.text
+    assert "1) Recommencer la saisie  2) Étape précédente" in io.text
+    assert how == "client_closed"
+
+
+def test_the_captcha_is_spelled_and_never_recorded(captcha_services: Services, captcha_demo: object) -> None:
+    io, mode, _how = session(
+        captcha_services,
+        ["1", LILA, LILA_PASSWORD, "nouveau", code, "4", "5"],
+    )
+    text = io.text
+    assert text.count("Code de sécurité, épelé : ") == 2  # then a new one, on request
+    assert "Ce code est valable 3 minutes à partir de maintenant." in text
+    assert "Bienvenue, Lila ROSEMONDE." in text
+    record, _events, frames = timeline(captcha_services, mode.core.reference)
+    transcript = "\n".join(frame.text for frame in frames if frame.reason == TRANSCRIPT).replace("\xa0", " ")
+    assert record is not None and record.channel == "line"
+    assert "Bienvenue, Lila ROSEMONDE." in transcript
+    assert "Code de sécurité épelé (non enregistré)." in transcript
+    assert "épelé :" not in transcript and LILA_PASSWORD not in transcript
+    assert "Mot de passe :" in transcript  # the prompt, without what was typed
+
+
+def test_the_journal_keeps_no_secret_of_a_line_session(services: Services, demo: object) -> None:
+    _io, mode, _how = session(services, ["2", LILA, "Paul", NEW_PASSWORD, NEW_PASSWORD, "", "4"])
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(JournalEvent)
+            .where(JournalEvent.session_reference == mode.core.reference)
+            .order_by(col(JournalEvent.seq))
+        ).all()
+    names = [row.name for row in rows]
+    assert "password_changed" in names
+    _record, _events, frames = timeline(services, mode.core.reference)
+    everything = " ".join(row.detail for row in rows) + "\n".join(frame.text for frame in frames)
+    assert NEW_PASSWORD not in everything and "Paul" not in everything
+
+
+def test_an_expired_password_in_english(services: Services, demo: object) -> None:
+    io, _mode, _how = session(
+        services,
+        [
+            "1",
+            "chloe.durand@example.fr",
+            "Hibiscus-Lanterne-Falaise-19",
+            "",
+            "Hibiscus-Lanterne-Falaise-19",
+            NEW_PASSWORD,
+            NEW_PASSWORD,
+            "",
+        ],
+        language="en",
+    )
+    text = io.text
+    assert "Step 1 of 3: Login email address" in text
+    assert "Step 2 of 3: Old and new password" in text
+    assert "Step 3 of 3: Summary" in text
+    assert "Your password has been changed." in text
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "terminal", "wanted"),
+    [
+        (True, {}, True, True),
+        (False, {}, True, False),
+        (False, {"ACCESSIBLE": "1"}, True, True),
+        (False, {"ACCESSIBLE": "yes"}, True, True),
+        (False, {"ACCESSIBLE": "0"}, True, False),
+        (False, {"ACCESSIBLE": ""}, True, False),
+        (False, {"TERM": "dumb"}, True, True),
+        (False, {"TERM": "xterm"}, False, True),
+    ],
+)
+def test_when_the_line_mode_starts(flag: bool, environ: dict[str, str], terminal: bool, wanted: bool) -> None:
+    assert plain_wanted(flag, environ, terminal=terminal) is wanted
+
+
+def test_a_line_too_long_is_refused_and_the_next_one_read(tmp_path: Path) -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"x" * (MAX_LINE_BYTES * 4) + b"\nbonjour\r\ndernier")
+    os.close(write_fd)
+    out = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT, 0o600)
+    io = LineIO(read_fd, out)
+    with pytest.raises(LineTooLong):
+        io.read()
+    assert io.read() == "bonjour"
+    assert io.read() == "dernier"  # a last line without its end
+    with pytest.raises(LineEnded):
+        io.read()
+    io.line("a\x1b]52;c;aGk=\x07b\nc\x9bd")
+    os.close(out)
+    assert (
+        (tmp_path / "out").read_bytes()
+        == "\n\n\na\N{REPLACEMENT CHARACTER}]52;c;aGk=\N{REPLACEMENT CHARACTER}b\nc\N{REPLACEMENT CHARACTER}d\n".encode()
+    )
+
+
+def test_invalid_utf8_is_read_as_replacement_characters(tmp_path: Path) -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"caf\xc3\n\xed\xa0\x80\n")
+    os.close(write_fd)
+    io = LineIO(read_fd, os.open(os.devnull, os.O_WRONLY))
+    assert io.read() == "caf\N{REPLACEMENT CHARACTER}"
+    assert "\ud800" not in io.read()
