@@ -30,6 +30,9 @@ class LoginScreen(CaptchaScreen):
 
     def compose_body(self) -> ComposeResult:
         _ = self._
+        # First in the focus order (Shift+Tab from the email): screen-reader and braille
+        # users leave the full screen for the line mode of the same session's rules.
+        yield Button(_("Line mode (screen reader, braille)"), id="line-mode", compact=True)
         if self.frontend.demo_accounts:
             notice = Text(_("Demo accounts (F2: their answers and passwords):"), style="bold")
             for account in self.frontend.demo_accounts:
@@ -71,6 +74,10 @@ class LoginScreen(CaptchaScreen):
     @on(Button.Pressed, "#forgot")
     def _forgot(self) -> None:
         self.send(OpenForgot(self.query_one("#email", Input).value))
+
+    @on(Button.Pressed, "#line-mode")
+    def _line_mode(self) -> None:
+        self.app.exit("plain")
 
     @on(Button.Pressed, "#help")
     def _help(self) -> None:

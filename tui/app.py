@@ -140,7 +140,9 @@ class MotDePasseApp(App[None]):
 
     def on_unmount(self) -> None:
         if self._core is not None:
-            self._core.close(self.end_reason)
+            # « Mode texte » on the login screen exits with "plain": the launcher goes on
+            # in the line mode (a new session of the same user).
+            self._core.close("line_mode" if self.return_value == "plain" else self.end_reason)
 
     # Intents up, views down
 

@@ -209,6 +209,9 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             warning_seconds=settings.ssh_idle_warning_seconds,
         )
         app.run()
+        if app.return_value == "plain" and not app.crashed:  # « Mode texte » on the login screen
+            # a new session (a new reference, printed at its start) on the same terminal
+            return _run_line_mode(services, {**spec, "ref": None}, language, settings.ssh_idle_warning_seconds)
         return app.crashed
     finally:
         services.close()

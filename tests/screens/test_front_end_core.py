@@ -179,3 +179,22 @@ async def test_a_meter_estimate_that_ends_after_its_fields_is_harmless(tmp_path:
         await fields._update_meter("Partiel")  # the estimate's end, now
         assert app.is_running
     services.close()
+
+
+async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path: Path) -> None:
+    """Shift+Tab from the email (where the login starts) reaches « Mode texte »; pressing
+    it ends this session (journaled how=line_mode) and the app exits with "plain", which
+    the launchers (tui/cli.py, tui/ssh_session.py) turn into the line mode."""
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.focused is not None and app.focused.id == "email"
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "line-mode"
+        await pilot.press("enter")
+        await settle(pilot, app)
+    assert app.return_value == "plain"
+    services.journal_writer.flush()
+    assert ("session", "end", {"how": "line_mode"}) in journal(services)
+    services.close()
