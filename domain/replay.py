@@ -82,6 +82,24 @@ def timeline(services: Services, reference: str) -> tuple[SessionRecord | None, 
     return record, events, frames
 
 
+def timeline_lines(events: list[Event], frames: list[Frame]) -> list[str]:
+    """A session as lines of text, in order: each event (``seq time kind name details``)
+    and, in its place, each part of a line-mode transcript (indented ``| ``); screens of
+    the full-screen app are left out (see :func:`asciicast`). Not yet made printable: the
+    caller prints through ``printable``."""
+    transcripts = {frame.seq: frame for frame in frames if frame.reason == TRANSCRIPT}
+    by_seq = {event.seq: event for event in events}
+    lines: list[str] = []
+    for seq in sorted(by_seq.keys() | transcripts.keys()):
+        if seq in transcripts:
+            lines.extend(f"     | {line}" for line in transcripts[seq].text.split("\n"))
+            continue
+        event = by_seq[seq]
+        details = " ".join(f"{key}={value}" for key, value in event.detail.items())
+        lines.append(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind:8} {event.name} {details}".rstrip())
+    return lines
+
+
 def asciicast(reference: str, frames: list[Frame], *, term: str = "xterm-256color") -> str:
     """The session as an asciicast v2 file (``asciinema play``): output and resize events
     only, never input. Each frame redraws the whole screen. The file is ASCII."""

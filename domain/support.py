@@ -27,7 +27,7 @@ from sqlmodel import col, delete, or_, select
 from domain import accounts, admin
 from domain.accounts import AccountCard, AccountError
 from domain.expiry import ExpiryStatus
-from domain.i18n import Translator
+from domain.i18n import N_, Translator
 from domain.models import (
     Account,
     AnswerFailure,
@@ -60,6 +60,10 @@ class StaffRevoked(Exception):
     def __init__(self, staff: StaffIdentity) -> None:
         super().__init__(f"no longer allowed: {staff.label}")
         self.staff = staff
+
+
+STAFF_REVOKED = N_("This staff access has been withdrawn: nothing more can be shown or done with it.")
+"""What a console says when its staff member or key was removed (StaffRevoked)."""
 
 
 def support_keys_path(settings: Settings) -> Path:

@@ -236,3 +236,45 @@ def test_invalid_utf8_is_read_as_replacement_characters(tmp_path: Path) -> None:
     io = LineIO(read_fd, os.open(os.devnull, os.O_WRONLY))
     assert io.read() == "caf\N{REPLACEMENT CHARACTER}"
     assert "\ud800" not in io.read()
+
+
+STAFF_PASSWORD = "Bergamote-Escalier-Nuage-31"
+
+
+def support_console(services: Services, answers: Iterable[str], **kwargs: object) -> tuple[ScriptIO, str]:
+    from tui.line_support import run_plain_console
+
+    io = ScriptIO(answers)
+    io.mode = object()  # type: ignore[assignment]  # answers here are plain strings
+    how = run_plain_console(services, language="fr", io=io, **kwargs)  # type: ignore[arg-type]
+    return io, how
+
+
+def test_support_reads_a_line_session_as_text(services: Services, demo: object) -> None:
+    from domain import support
+
+    support.add_staff(services, "agent.martin", "Agent Martin", STAFF_PASSWORD)
+    _io, mode, _how = session(services, ["2", LILA, "Pierre", "Paul", NEW_PASSWORD, NEW_PASSWORD, "", "4"])
+    reference = mode.core.reference
+    io, how = support_console(
+        services,
+        ["agent.martin", "mauvais", "agent.martin", STAFF_PASSWORD, "NOPE-0000", reference.lower(), "quitter"],
+    )
+    text = io.text
+    assert how == "quit"
+    assert "Erreur : Identifiant inconnu ou mot de passe erroné (ou trop de tentatives)." in text
+    assert ("Mot de passe :", True) in io.reads  # the staff password is read as a secret
+    assert "Erreur : Aucune session avec cette référence." in text
+    assert f"{reference}: line" in text
+    assert "     | Étape 2 sur 4 : Réponse à la question de confiance" in text
+    assert "outcome  answer_refused reason=wrong_answer" in text
+    assert NEW_PASSWORD not in text and "Paul" not in text.split(reference)[-1]
+
+
+def test_a_support_key_removed_ends_the_line_console(services: Services, demo: object) -> None:
+    from domain.support import StaffIdentity
+
+    # an SSH key identity whose key is in no support keys file: refused at the first action
+    io, how = support_console(services, ["ABCD-1234"], identity=StaffIdentity("ssh-key:SHA256:gone"))
+    assert how == "staff_revoked"
+    assert "Cet accès d'agent de l'assistance a été retiré" in io.text

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from domain.replay import TRANSCRIPT, asciicast, purge, timeline
+from domain.replay import TRANSCRIPT, asciicast, purge, timeline, timeline_lines
 from domain.services import build_services
 from domain.support import audit
 from domain.text import encodable, printable
@@ -88,14 +88,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             )
             # A line-mode session's transcript (what was printed and typed, secrets
             # excluded) is shown in its place among the events, as text.
-            transcripts = {frame.seq: frame for frame in frames if frame.reason == TRANSCRIPT}
-            for seq in sorted({event.seq for event in events} | set(transcripts)):
-                if seq in transcripts:
-                    say("\n".join(f"     | {line}" for line in transcripts[seq].text.split("\n")), out, lines=True)
-                    continue
-                event = next(e for e in events if e.seq == seq)
-                details = " ".join(f"{key}={value}" for key, value in event.detail.items())
-                say(f"{event.seq:>4} {event.at:%H:%M:%S} {event.kind:8} {event.name} {details}".rstrip(), out)
+            for line in timeline_lines(events, frames):
+                say(line, out)
+            transcripts = [frame for frame in frames if frame.reason == TRANSCRIPT]
             screens = len(frames) - len(transcripts)
             parts = f", {len(transcripts)} transcript part(s)" if transcripts else ""
             say(f"{screens} frame(s) recorded{parts}", out)

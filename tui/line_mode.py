@@ -30,7 +30,7 @@ import os
 import re
 import termios
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,18 +208,26 @@ class LineIO:
             return line
         if not secret:
             return self._read_line()
-        try:
-            saved = termios.tcgetattr(self.fd_in)
-        except termios.error:
+        with self.no_echo():
             return self._read_line()
-        quiet = list(saved)
-        quiet[3] = (quiet[3] & ~termios.ECHO) | termios.ECHONL  # no echo, but the line ends
-        termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
-        try:
-            return self._read_line()
-        finally:
+
+    @contextlib.contextmanager
+    def no_echo(self) -> Iterator[None]:
+        """No echo but the line end, on a terminal. Set before a secret prompt is written:
+        keys typed as soon as the prompt shows are not echoed (they were, until the read)."""
+        saved = None
+        if self.terminal:
             with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd_in, termios.TCSANOW, saved)
+                saved = termios.tcgetattr(self.fd_in)
+                quiet = list(saved)
+                quiet[3] = (quiet[3] & ~termios.ECHO) | termios.ECHONL  # no echo, but the line ends
+                termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
+        try:
+            yield
+        finally:
+            if saved is not None:
+                with contextlib.suppress(termios.error):
+                    termios.tcsetattr(self.fd_in, termios.TCSANOW, saved)
 
     def _read_line(self) -> str:
         too_long = False
@@ -279,6 +287,10 @@ class LineMode:
         self._transcript: list[str] = []
         self.command: tuple[str, str] | None = None
         """The command typed at the last prompt (and its argument), when it was one."""
+        self.word = ""
+        """That command as typed (« nouveau », « retour »), for « … n'est pas possible ici »."""
+        self._again = False
+        """Show the step again (its header, facts and CAPTCHA): the language changed."""
 
     # Output
 
@@ -318,9 +330,10 @@ class LineMode:
         prompt = self.t.format(N_("{label}:"), label=label)
         while True:
             self._prompt = prompt
-            self.io.write(printable(prompt) + " ")
             try:
-                answer = self.io.read(secret=secret)
+                with self.io.no_echo() if secret else contextlib.nullcontext():
+                    self.io.write(printable(prompt) + " ")
+                    answer = self.io.read(secret=secret)
             except LineTooLong:
                 self.say(prompt, record=False)
                 self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=MAX_LINE_BYTES)))
@@ -342,10 +355,9 @@ class LineMode:
             if command == "reference":
                 self.say(self.t.format(REFERENCE, ref=self.core.reference))
                 continue
-            if command == "language":
+            self.command, self.word = (command, argument), word
+            if command == "language":  # the step again, in that language (its prompts too)
                 self.switch_language(argument)
-                continue
-            self.command = (command, argument)
             return None
 
     def switch_language(self, value: str) -> None:
@@ -356,6 +368,7 @@ class LineMode:
         self.t = Translator(language)
         self.core.journal.record("action", "language", language=language)
         self.say(self._(LANGUAGE_SET))
+        self._again, self._shown_captcha = True, 0
 
     def choose(self, choices: Sequence[Choice]) -> Choice:
         """A numbered choice; Enter alone picks the only one."""
@@ -374,7 +387,9 @@ class LineMode:
                 if command is not None and command[0] == "choices":
                     self.say("  ".join(f"{n}) {self._(choice.label)}" for n, choice in enumerate(choices, 1)))
                     continue
-                self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=command[0] if command else "")))
+                if command is not None and command[0] == "language":
+                    return Choice(QUIT, _Stay())
+                self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=self.word)))
                 continue
             if not answer and len(choices) == 1:
                 return choices[0]
@@ -462,9 +477,10 @@ class LineMode:
 
     def show(self, view: View) -> None:
         """The step's header and facts when the step is new, then its messages."""
-        if view.step is not self._shown_step:
-            self._shown_step = view.step
-            self.values = {}
+        if view.step is not self._shown_step or self._again:
+            if view.step is not self._shown_step:
+                self.values = {}
+            self._shown_step, self._again = view.step, False
             self.say()
             if view.progress is not None:
                 progress = view.progress
@@ -686,7 +702,7 @@ class LineMode:
             answer = self.ask(label, secret=secret)
             if answer is None:
                 if self.command is not None and self.command[0] == "new":
-                    self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=self.command[1] or "new")))
+                    self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=self.word)))
                     continue
                 return self.command_intent(view)
             if secret and not answer:
@@ -732,7 +748,9 @@ class LineMode:
         if command is not None and command[0] == "choices":
             choice = self.choose([*self.menu_choices(view, form=True), Choice(QUIT, EndSession("quit"))])
             return choice.intent or _Stay()
-        self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=command[0] if command else "")))
+        if command is not None and command[0] == "language":
+            return _Stay()
+        self.say(self.t.format(ERROR, message=self.t.format(NOT_HERE, word=self.word)))
         return _Stay()
 
     def submission(self, view: View) -> Intent:

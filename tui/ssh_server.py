@@ -78,6 +78,9 @@ from tui.logs import log_to_stderr
 log = logging.getLogger("motdepasse.ssh")
 
 SUPPORT_USER = "support"
+SUPPORT_LINE_USER = "support-texte"
+"""The support console in line mode, with the same support keys."""
+SUPPORT_USERS = frozenset({SUPPORT_USER, SUPPORT_LINE_USER})
 LINE_MODE_USERS = frozenset({"texte", "plain"})
 """User names that open the line mode (screen readers, braille): environment variables
 such as ACCESSIBLE rarely reach an SSH server, a user name always does."""
@@ -304,14 +307,14 @@ class MotDePasseSSHServer(asyncssh.SSHServer):
             )
 
     def begin_auth(self, username: str) -> bool:
-        return username == SUPPORT_USER  # anyone else reaches the user app, as public SSH apps do
+        return username in SUPPORT_USERS  # anyone else reaches the user app, as public SSH apps do
 
     def public_key_auth_supported(self) -> bool:
         return True
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         """``support`` only, with a key listed in the support authorized-keys file."""
-        if username != SUPPORT_USER:
+        if username not in SUPPORT_USERS:
             return False
         fingerprint = key.get_fingerprint("sha256")
         if fingerprint not in support.support_key_fingerprints(self._app.settings):
@@ -638,8 +641,8 @@ class SshApplication:
                     "lang": lang,
                     "client": session.client,
                     "ref": session.reference,
-                    "support": session.username == SUPPORT_USER and session.staff is not None,
-                    "plain": session.username in LINE_MODE_USERS,
+                    "support": session.username in SUPPORT_USERS and session.staff is not None,
+                    "plain": session.username in LINE_MODE_USERS or session.username == SUPPORT_LINE_USER,
                     "staff": f"ssh-key:{session.staff}" if session.staff else None,
                     "demo": self.demo,
                 }

@@ -183,6 +183,13 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
     settings = load_settings()
     services = build_services(settings)
     try:
+        if spec.get("support") and spec.get("staff") and spec.get("plain"):
+            from domain.support import StaffIdentity
+            from tui.line_support import run_plain_console
+
+            staff = StaffIdentity(str(spec["staff"]))
+            run_plain_console(services, language=language, identity=staff, client_address=spec.get("client"))
+            return False
         if spec.get("support") and spec.get("staff"):
             from domain.support import StaffIdentity
 

@@ -11,10 +11,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from domain import support
-from domain.i18n import N_
 from domain.services import Services, UserSession
 from domain.settings import Language
-from domain.support import StaffIdentity, StaffRevoked
+from domain.support import STAFF_REVOKED, StaffIdentity, StaffRevoked
 from screens.support import (
     Console,
     ConsoleScreenShown,
@@ -33,8 +32,6 @@ log = logging.getLogger("motdepasse.support")
 RECHECK_SECONDS = 5.0
 """How often an idle console checks that its staff member is still allowed (every action
 checks it too): a removed agent does not keep reading what is on screen."""
-
-STAFF_REVOKED = N_("This staff access has been withdrawn: nothing more can be shown or done with it.")
 
 
 class SupportApp(App[None]):

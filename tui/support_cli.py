@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from domain import admin, support
@@ -11,7 +12,7 @@ from domain.accounts import AccountError, check_stored_text
 from domain.services import build_services
 from domain.settings import LANGUAGES, load_settings
 from domain.text import encodable
-from tui.cli import say
+from tui.cli import plain_wanted, say
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,6 +39,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "sessions; replay a session by its reference; lift a lock; deactivate or reactivate.",
     )
     console.add_argument("--lang", choices=LANGUAGES, help="interface language")
+    console.add_argument(
+        "--plain",
+        action="store_true",
+        help="line mode for screen readers and braille (also when ACCESSIBLE is set, TERM=dumb, or the "
+        "output is not a terminal)",
+    )
 
 
 def run_staff(args: argparse.Namespace) -> int:
@@ -83,8 +90,14 @@ def run_console(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     services = build_services(settings)
+    language = parse_language(args.lang, settings.lang)
     try:
-        SupportApp(services, language=parse_language(args.lang, settings.lang)).run()
+        if plain_wanted(args.plain, os.environ, terminal=sys.stdin.isatty() and sys.stdout.isatty()):
+            from tui.line_support import run_plain_console
+
+            run_plain_console(services, language=language)
+        else:
+            SupportApp(services, language=language).run()
     finally:
         services.close()
     return 0
