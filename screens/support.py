@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from domain import support
 from domain.files import private_dir, write_private
 from domain.i18n import Translator
-from domain.replay import Event, Frame, asciicast
+from domain.replay import TRANSCRIPT, Event, Frame, asciicast
 from domain.services import Services
 from domain.support import StaffIdentity, StaffRevoked, SupportCard
 from domain.text import printable
@@ -392,7 +392,10 @@ class SupportSessionScreen(SupportScreen):
                 at=frame.at.strftime("%H:%M:%S"),
             )
         )
-        self.query_one("#frame", Static).update(Text.from_ansi(frame.ansi, no_wrap=True, overflow="ignore"))
+        if frame.reason == TRANSCRIPT:  # a line-mode session: its lines, wrapped as text
+            self.query_one("#frame", Static).update(Text(printable(frame.text, lines=True)))
+        else:
+            self.query_one("#frame", Static).update(Text.from_ansi(frame.ansi, no_wrap=True, overflow="ignore"))
 
     def action_step(self, delta: int) -> None:
         if self.frames:
