@@ -30,6 +30,7 @@ class ScriptIO(LineIO):
         self.written: list[str] = []
         self.reads: list[tuple[str, bool]] = []
         self.terminal = False
+        self._saved = None
         self.mode: LineMode | None = None
 
     def write(self, text: str) -> None:

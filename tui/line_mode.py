@@ -24,13 +24,15 @@ reaches the terminal as a control sequence. Reading is bounded (:data:`MAX_LINE_
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import os
 import re
+import select
 import termios
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +182,8 @@ class LineIO:
         self.fd_out = fd_out
         self.terminal = os.isatty(fd_in)
         self._buffer = b""
+        self._saved: list[Any] | None = None
+        """The terminal's settings before :meth:`start` (None: not started)."""
 
     def write(self, text: str) -> None:
         data = text.encode("utf-8", "replace")
@@ -194,11 +198,35 @@ class LineIO:
         """Print ``text``, each of its lines made safe (no control character)."""
         self.write("".join(printable(part) + "\n" for part in text.split("\n")))
 
+    def start(self) -> None:
+        """On a terminal: the program reads key by key and echoes itself (the terminal
+        echoes nothing), so that keys typed ahead — a braille user who knows the steps, a
+        paste of « email⏎password⏎ » — are shown only when their prompt comes, and never
+        when it is a secret one. Line editing is kept: Backspace, Ctrl+U, Ctrl+W.
+        :meth:`stop` gives the terminal back as it was."""
+        if self.terminal and self._saved is None:
+            with contextlib.suppress(termios.error):
+                saved = termios.tcgetattr(self.fd_in)
+                attrs = termios.tcgetattr(self.fd_in)
+                attrs[3] &= ~(termios.ICANON | termios.ECHO | termios.ECHONL)
+                attrs[6][termios.VMIN] = 1
+                attrs[6][termios.VTIME] = 0
+                termios.tcsetattr(self.fd_in, termios.TCSANOW, attrs)
+                self._saved = saved
+
+    def stop(self) -> None:
+        if self._saved is not None:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd_in, termios.TCSANOW, self._saved)
+            self._saved = None
+
     def read(self, *, secret: bool = False) -> str:
-        """One line; without echo when ``secret`` (on a terminal). Raises
-        :class:`LineEnded` at the end of the input, :class:`LineTooLong` for a line longer
-        than :data:`MAX_LINE_BYTES` (read to its end, and dropped)."""
-        if not self.terminal:  # nothing echoes the end of the line: the next line starts below
+        """One line; without echo when ``secret``. Raises :class:`LineEnded` at the end of
+        the input, :class:`LineTooLong` for a line longer than :data:`MAX_LINE_BYTES`
+        (read to its end, and dropped). Each answer ends its line on the output."""
+        if self.terminal:
+            self.start()
+        if self._saved is None:  # a pipe (or a terminal that refused the settings)
             try:
                 line = self._read_line()
             except LineTooLong:
@@ -206,28 +234,84 @@ class LineIO:
                 raise
             self.write("\n")
             return line
-        if not secret:
-            return self._read_line()
-        with self.no_echo():
-            return self._read_line()
+        return self._read_keys(secret=secret)
 
-    @contextlib.contextmanager
-    def no_echo(self) -> Iterator[None]:
-        """No echo but the line end, on a terminal. Set before a secret prompt is written:
-        keys typed as soon as the prompt shows are not echoed (they were, until the read)."""
-        saved = None
-        if self.terminal:
-            with contextlib.suppress(termios.error):
-                saved = termios.tcgetattr(self.fd_in)
-                quiet = list(saved)
-                quiet[3] = (quiet[3] & ~termios.ECHO) | termios.ECHONL  # no echo, but the line ends
-                termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
+    def _byte(self) -> int:
+        if not self._buffer:
+            try:
+                chunk = os.read(self.fd_in, 4096)
+            except OSError as error:  # the terminal is gone
+                raise LineEnded("client_closed") from error
+            if not chunk:
+                raise LineEnded("client_closed")
+            self._buffer = chunk
+        byte, self._buffer = self._buffer[0], self._buffer[1:]
+        return byte
+
+    def _read_keys(self, *, secret: bool) -> str:
+        """A line edited key by key: printable characters (echoed unless ``secret``),
+        Backspace, Ctrl+U (the whole line), Ctrl+W (a word), Enter; escape sequences
+        (arrows, function keys) and other controls are dropped; Ctrl+D on an empty line
+        ends the input."""
+        chars: list[str] = []
+        size = 0
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+        def erase(count: int) -> None:
+            del chars[len(chars) - count :]
+            if not secret and count:
+                self.write("\b \b" * count)
+
+        while True:
+            byte = self._byte()
+            if byte in (0x0D, 0x0A):  # Enter
+                if byte == 0x0D and self._buffer[:1] == b"\n":
+                    self._buffer = self._buffer[1:]
+                chars.extend(decoder.decode(b"", final=True))
+                self.write("\n")
+                if size > MAX_LINE_BYTES:
+                    raise LineTooLong
+                return "".join(chars)
+            if byte in (0x7F, 0x08):
+                erase(min(1, len(chars)))
+            elif byte == 0x15:  # Ctrl+U
+                erase(len(chars))
+            elif byte == 0x17:  # Ctrl+W
+                text = "".join(chars)
+                erase(len(text) - (text.rstrip().rfind(" ") + 1))
+            elif byte == 0x04 and not chars:  # Ctrl+D
+                raise LineEnded("client_closed")
+            elif byte == 0x1B:
+                self._skip_escape()
+            elif byte < 0x20:
+                continue
+            else:
+                size += 1
+                if size > MAX_LINE_BYTES:
+                    continue  # read to its end, then refused
+                for char in decoder.decode(bytes([byte])):
+                    chars.append(char)
+                    if not secret:
+                        self.write(printable(char))
+
+    def _skip_escape(self) -> None:
+        """Drop the rest of an escape sequence (CSI ``ESC [ … final``, SS3 ``ESC O x``,
+        or ESC and one character), when it is already there (a key sends it at once)."""
+        if not self._buffer and not self._pending():
+            return  # a lone Escape key
+        introducer = self._byte()
+        if introducer == 0x5B:  # CSI: parameters and intermediates, then a final byte
+            while self._buffer or self._pending():
+                if 0x40 <= self._byte() <= 0x7E:
+                    return
+        elif introducer == 0x4F and (self._buffer or self._pending()):  # SS3
+            self._byte()
+
+    def _pending(self) -> bool:
         try:
-            yield
-        finally:
-            if saved is not None:
-                with contextlib.suppress(termios.error):
-                    termios.tcsetattr(self.fd_in, termios.TCSANOW, saved)
+            return bool(select.select([self.fd_in], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def _read_line(self) -> str:
         too_long = False
@@ -331,9 +415,8 @@ class LineMode:
         while True:
             self._prompt = prompt
             try:
-                with self.io.no_echo() if secret else contextlib.nullcontext():
-                    self.io.write(printable(prompt) + " ")
-                    answer = self.io.read(secret=secret)
+                self.io.write(printable(prompt) + " ")
+                answer = self.io.read(secret=secret)
             except LineTooLong:
                 self.say(prompt, record=False)
                 self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=MAX_LINE_BYTES)))
@@ -416,6 +499,7 @@ class LineMode:
     def run(self) -> str:
         """Until the session ends; returns how it ended."""
         how = "quit"
+        self.io.start()
         try:
             self.say(self.t.format(STARTED, ref=self.core.reference))
             self.say(self._(COMMANDS_HELP))
@@ -441,6 +525,7 @@ class LineMode:
                 self.say(self.t.format(ENDED, ref=self.core.reference))
             self.flush_transcript()
             self.core.close(how)
+            self.io.stop()
         return how
 
     def send(self, intent: Intent, view: View) -> View:

@@ -120,7 +120,11 @@ def run_plain_console(
     console = LineSupport(
         services, io=io or LineIO(), language=language, identity=identity, client_address=client_address
     )
-    how = console.run()
-    with contextlib.suppress(LineEnded):
-        console.io.line(console._(m.ENDED_TITLE))
+    console.io.start()
+    try:
+        how = console.run()
+        with contextlib.suppress(LineEnded):
+            console.io.line(console._(m.ENDED_TITLE))
+    finally:
+        console.io.stop()
     return how
