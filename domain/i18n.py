@@ -81,6 +81,11 @@ class Translator:
         """A day as the sheets write it: ``05 juin 2026`` / ``05 June 2026``."""
         return format_date(day, "dd MMMM yyyy", locale=self.lang)
 
+    def long_date(self, day: dt.date) -> str:
+        """A day as it is spoken: ``3 juin 2026`` / ``3 June 2026`` (no leading zero, which
+        speech reads as « zéro trois »)."""
+        return format_date(day, "d MMMM yyyy", locale=self.lang)
+
     def short_date(self, day: dt.date) -> str:
         """A day as ``22/07/2024``."""
         return format_date(day, "dd/MM/yyyy", locale=self.lang)

@@ -114,6 +114,10 @@ KEPT = N_("{label} (Enter: {value})")
 CAPTCHA_SPELLED = N_("Security code, spelled out: {spelled}.")
 CAPTCHA_PROMPT = N_('Type the {n} characters of the security code ("new" for another code)')
 CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
+CAPTCHA_WRONG = N_(
+    "The characters typed do not match the security code, or the code expired. A new code follows: type its "
+    "characters."
+)
 CAPTCHA_NOT_RECORDED = N_("Security code spelled out (not recorded).")
 CAPTCHA_OFF = N_("Test environment: the security code is disabled.")
 YES_NO = N_("{label} (y/n)")
@@ -182,6 +186,8 @@ class LineIO:
         self.fd_out = fd_out
         self.terminal = os.isatty(fd_in)
         self._buffer = b""
+        self.typed = ""
+        """What was typed and echoed at the current prompt so far (never a secret)."""
         self._saved: list[Any] | None = None
         """The terminal's settings before :meth:`start` (None: not started)."""
 
@@ -255,11 +261,13 @@ class LineIO:
         ends the input."""
         chars: list[str] = []
         size = 0
+        self.typed = ""
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
         def erase(count: int) -> None:
             del chars[len(chars) - count :]
             if not secret and count:
+                self.typed = "".join(chars)
                 self.write("\b \b" * count)
 
         while True:
@@ -268,6 +276,7 @@ class LineIO:
                 if byte == 0x0D and self._buffer[:1] == b"\n":
                     self._buffer = self._buffer[1:]
                 chars.extend(decoder.decode(b"", final=True))
+                self.typed = ""
                 self.write("\n")
                 if size > MAX_LINE_BYTES:
                     raise LineTooLong
@@ -292,6 +301,7 @@ class LineIO:
                 for char in decoder.decode(bytes([byte])):
                     chars.append(char)
                     if not secret:
+                        self.typed += printable(char)
                         self.write(printable(char))
 
     def _skip_escape(self) -> None:
@@ -401,8 +411,8 @@ class LineMode:
         text = self.t.format(message, **params) + (" " + self._(then) if then else "")
         self.io.write("\n")
         self.say(self.t.format(WARNING, message=text))
-        if self._prompt:
-            self.io.write(printable(self._prompt) + " ")
+        if self._prompt:  # the prompt again, with what was typed at it so far (not a secret)
+            self.io.write(printable(self._prompt) + " " + self.io.typed)
 
     # Input
 
@@ -584,7 +594,8 @@ class LineMode:
             self.say(self.note(note))
 
     def note(self, note: Note) -> str:
-        text = note.render(self.t)
+        # the full-screen wording speaks of an image: here the code is spelled
+        text = self._(CAPTCHA_WRONG) if note.code == "captcha_wrong" else note.render(self.t)
         if note.severity is Severity.ERROR:
             return self.t.format(ERROR, message=text)
         if note.severity is Severity.WARNING:
@@ -603,12 +614,12 @@ class LineMode:
         elif isinstance(detail, SummaryDetail):
             done = _("Your changes have been saved.") if view.step is Step.CHANGE_DONE else None
             lines.append(done or _("Your password has been changed."))
-            lines.append(_("Your new password is valid until {date}.").format(date=t.date(detail.valid_until)))
+            lines.append(_("Your new password is valid until {date}.").format(date=t.long_date(detail.valid_until)))
             lines.append(_("A confirmation email is on its way to your login email address."))
             if view.step is not Step.CHANGE_DONE:
                 lines.append(_("Log in again with your email address and your new password."))
         elif isinstance(detail, AlertDetail):
-            lines.append(t.format(ALERT, date=t.date(detail.expiry.expires_on)))
+            lines.append(t.format(ALERT, date=t.long_date(detail.expiry.expires_on)))
         elif isinstance(detail, AccountDetail) and view.step is Step.HOME:
             card, expiry = detail.card, detail.expiry
             lines.append(
@@ -619,7 +630,7 @@ class LineMode:
             lines.append(_("Subscriber number: {number}").format(number=printable(card.subscriber_number)))
             if expiry is not None and expiry.expiring_soon:
                 lines.append(_("Your password"))
-                lines.append(_("Expiry date: {date}").format(date=t.date(expiry.expires_on)))
+                lines.append(_("Expiry date: {date}").format(date=t.long_date(expiry.expires_on)))
                 lines.append(
                     _("Days left before access to your account is blocked: {n}").format(n=expiry.days_before_blocking)
                 )

@@ -31,6 +31,8 @@ from domain.policy import add_years
 from domain.session import messages as m
 from tests.e2e.sshterm import ROOT, SSH, SSH_OPTIONS, Server, client_env, start_server
 from tui import line_mode as lm
+from tui import line_support
+from tui.ssh_session import IDLE_WARNING
 
 LILA = "lila.rosemonde@orange.fr"
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
@@ -183,9 +185,9 @@ def assert_plain(output: bytes) -> None:
 
 
 def expected_validity(lang: str) -> str:
-    """The date the summary gives: three years from today (Europe/Paris)."""
+    """The date the summary gives, as spoken (no leading zero): three years from today (Europe/Paris)."""
     today = datetime.now(ZoneInfo("Europe/Paris")).date()
-    return Translator("en" if lang == "en" else "fr").date(add_years(today, 3))
+    return Translator("en" if lang == "en" else "fr").long_date(add_years(today, 3))
 
 
 LocalFactory = Callable[..., Line]
@@ -268,7 +270,7 @@ def test_forgot_password_in_french_with_a_wrong_answer_and_a_weak_password(local
     line.send_secret(STRONG)
     line.expect("Étape 4 sur 4 : Récapitulatif\r\nVotre mot de passe a bien été modifié.\r\n")
     line.expect(f"Votre nouveau mot de passe est valable jusqu'au {expected_validity('fr')}.\r\n")
-    assert re.search(rb"jusqu'au \d{2} [a-z\xc3\xa9\xbb]+ \d{4}\.", line.output())
+    assert re.search(rb"jusqu'au [1-9]\d? [a-z\xc3\xa9\xbb]+ \d{4}\.", line.output())  # spoken: no leading zero
     line.choose("Accédez à vos services en ligne")
     line.expect("Connexion à mon espace professionnel\r\n1) Connexion  2) Mot de passe oublié  3) Aide  4) Quitter")
     line.prompt("Votre choix (1-4)")
@@ -628,3 +630,55 @@ def test_keys_are_edited_as_in_a_terminal_and_controls_are_dropped(local: LocalF
     line.child.send(b"\x04")  # Ctrl+D on an empty line: the end of the input
     line.expect(line.t.format(lm.ENDED, ref="")[:-2])
     assert line.child.expect(pexpect.EOF, timeout=TIMEOUT) == 0
+
+
+def test_an_idle_line_session_is_warned_with_its_prompt_again(tmp_path: Path, ssh_line: SshFactory) -> None:
+    """Over SSH the idle warning is a line that says which key keeps the session, then the
+    prompt again with what was typed at it; then the session ends and the server logs why."""
+    server = start_server(tmp_path / "server", {"ssh_idle_timeout_seconds": 10, "ssh_idle_warning_seconds": 5})
+    try:
+        line = ssh_line(server, "texte")
+        line.send("1")
+        email_prompt = line.t.format(N_("{label}:"), label=line.t._(m.EMAIL_LABEL)) + " "
+        line.prompt(line.t._(m.EMAIL_LABEL))
+        line.child.send(b"lila")  # typed, not yet sent
+        warning = "Attention : " + line.t.format(IDLE_WARNING, seconds=5) + " " + line.t._(lm.KEEP_SESSION)
+        line.expect(warning, timeout=15)
+        line.expect("\r\n" + email_prompt + "lila")  # the prompt again, with what was typed
+        line.expect(line.t.format(lm.ENDED, ref="")[:-2], timeout=15)  # closed when idle
+        assert line.child.expect(pexpect.EOF, timeout=TIMEOUT) == 0
+        server.wait_for_log(r"disconnect .*user=texte .*end=idle$")
+        assert_plain(line.output())
+    finally:
+        server.terminate(timeout=15)
+
+
+def test_support_reads_a_line_session_over_ssh_in_line_mode(ssh_server: Server, ssh_line: SshFactory) -> None:
+    """``ssh support-texte@`` with a support key: the support console in line mode, which
+    shows a user's line-mode session as text by its reference (typed in lower case)."""
+    user = ssh_line(ssh_server, "texte")
+    reference = SESSION_REFERENCE.search(user.output())
+    assert reference is not None
+    user.send("4")
+    assert user.child.expect(pexpect.EOF, timeout=TIMEOUT) == 0
+    key = ["-i", str(ssh_server.support_key), "-o", "IdentitiesOnly=yes"]
+    child = pexpect.spawn(
+        SSH,
+        ["-tt", "-p", str(ssh_server.port), *SSH_OPTIONS, *key, f"support-texte@{ssh_server.host}"],
+        env=client_env(),
+        dimensions=(50, 100),
+        echo=False,
+    )
+    agent = Line(child, "fr")
+    try:
+        agent.expect(agent.t._(line_support.INTRO), timeout=STARTUP_TIMEOUT)
+        agent.prompt(agent.t._(line_support.REFERENCE_PROMPT))
+        agent.send(reference[1].decode().lower())
+        agent.expect("     | " + agent.t._(m.LOGIN_TITLE))
+        agent.expect("session  end how=quit")
+        agent.prompt(agent.t._(line_support.REFERENCE_PROMPT))
+        agent.send("quitter")
+        assert child.expect(pexpect.EOF, timeout=TIMEOUT) == 0
+        assert_plain(agent.output())
+    finally:
+        agent.close()
