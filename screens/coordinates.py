@@ -9,7 +9,7 @@ from textual.widgets import Button, Static
 
 from domain.session.intents import Back
 from domain.session.states import Step
-from domain.session.views import AccountDetail
+from domain.session.views import AccountDetail, coordinates
 from domain.text import printable
 from screens.signed_in import SignedInScreen
 
@@ -26,16 +26,8 @@ class CoordinatesScreen(SignedInScreen):
         assert isinstance(detail, AccountDetail)
         card = detail.card
         text = Text()
-        for label, value in (
-            (_("Last name"), card.last_name),
-            (_("First name"), card.first_name),
-            (_("Subscriber number"), card.subscriber_number),
-            (_("Phone"), card.phone),
-            (_("Login email address"), card.email),
-            (_("Postal address"), card.postal_address),
-            (_("Security question"), card.security_question),
-        ):
-            text.append(_("{label}: ").format(label=label), style="bold")
+        for label, value in coordinates(card):
+            text.append(_("{label}: ").format(label=_(label)), style="bold")
             text.append(printable(value) + "\n")
         text.append("\n")
         text.append(_("The answer to your security question is never shown, to anyone."))

@@ -76,6 +76,7 @@ from domain.session.views import (
     QuestionDetail,
     Severity,
     SummaryDetail,
+    coordinates,
 )
 from domain.settings import Language
 from domain.strength import StrengthLevel
@@ -115,8 +116,7 @@ CAPTCHA_SPELLED = N_("Security code, spelled out: {spelled}.")
 CAPTCHA_PROMPT = N_('Type the {n} characters of the security code ("new" for another code)')
 CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
 CAPTCHA_WRONG = N_(
-    "The characters typed do not match the security code, or the code expired. A new code follows: type its "
-    "characters."
+    "The characters typed do not match the security code, or the code expired. A new code follows: type its characters."
 )
 CAPTCHA_NOT_RECORDED = N_("Security code spelled out (not recorded).")
 CAPTCHA_OFF = N_("Test environment: the security code is disabled.")
@@ -636,16 +636,8 @@ class LineMode:
                 )
         elif isinstance(detail, AccountDetail):
             card = detail.card
-            for label, value in (
-                (_("Last name"), card.last_name),
-                (_("First name"), card.first_name),
-                (_("Subscriber number"), card.subscriber_number),
-                (_("Phone"), card.phone),
-                (_("Login email address"), card.email),
-                (_("Postal address"), card.postal_address),
-                (_("Security question"), card.security_question),
-            ):
-                lines.append(_("{label}: ").format(label=label) + printable(value or ""))
+            for label, value in coordinates(card):
+                lines.append(_("{label}: ").format(label=_(label)) + printable(value or ""))
             lines.append(_("The answer to your security question is never shown, to anyone."))
         elif isinstance(detail, FallbackDetail):
             lines.extend(self.fallback_lines(view, detail))

@@ -16,7 +16,7 @@ from datetime import date
 
 from domain.accounts import AccountCard
 from domain.expiry import ExpiryStatus
-from domain.i18n import Translator
+from domain.i18n import N_, Translator
 from domain.session.states import Procedure, Step
 from domain.settings import Language
 
@@ -134,6 +134,20 @@ class AccountDetail:
 
     card: AccountCard
     expiry: ExpiryStatus | None
+
+
+def coordinates(card: AccountCard) -> tuple[tuple[str, str], ...]:
+    """« Vos coordonnées »: (label message id, value) in the order every front end shows
+    them. Never the answer to the security question."""
+    return (
+        (N_("Last name"), card.last_name),
+        (N_("First name"), card.first_name),
+        (N_("Subscriber number"), card.subscriber_number),
+        (N_("Phone"), card.phone),
+        (N_("Login email address"), card.email),
+        (N_("Postal address"), card.postal_address),
+        (N_("Security question"), card.security_question),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,22 @@ class Server:
         pattern = re.compile(rf"^\S+ {kind} ")
         return [line for line in self.log().splitlines() if pattern.match(line)]
 
+    def journal_show(self, reference: str) -> str:
+        """``motdepasse journal --demo show REFERENCE`` on this server's data, as an
+        operator runs it (French no-break spaces read as spaces)."""
+        env = client_env()
+        env.update(MOTDEPASSE_DATA_DIR=str(self.data_dir))
+        shown = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "journal", "--demo", "show", reference],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout.replace("\xa0", " ")
+
     def wait_for_log(self, pattern: str, timeout: float = 10.0) -> re.Match[str]:
         compiled = re.compile(pattern, re.MULTILINE)
         deadline = time.monotonic() + timeout
@@ -309,6 +325,25 @@ def rss_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
+ALTERNATE_SCREEN = b"\x1b[?1049h"
+
+
+class AlternateScreenStream(pyte.ByteStream):
+    """pyte without the alternate screen (it ignores mode 1049): a terminal shows the
+    full-screen app on a blank screen, whatever was printed before it (the one plain line
+    the app prints first, for speech users). This stream blanks the screen there too."""
+
+    def feed(self, data: bytes) -> None:
+        *before, last = data.split(ALTERNATE_SCREEN)
+        screen = self.listener
+        for part in before:
+            super().feed(part)
+            if screen is not None:
+                screen.erase_in_display(2)
+                screen.cursor_position()
+        super().feed(last)
+
+
 class Terminal:
     """``ssh -tt`` on a pseudo-terminal of a fixed size, its output rendered by pyte."""
 
@@ -323,7 +358,7 @@ class Terminal:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.screen = pyte.Screen(columns, rows)
-        self.stream = pyte.ByteStream(self.screen)
+        self.stream = AlternateScreenStream(self.screen)
         self.transcript = bytearray()
         self.eof = False
         self.started = time.monotonic()
@@ -489,7 +524,7 @@ class AsyncTerminal:
         self.conn = conn
         self.process = process
         self.screen = screen
-        self.stream = pyte.ByteStream(screen)
+        self.stream = AlternateScreenStream(screen)
         self.transcript = bytearray()
         self.eof = False
 

@@ -15,7 +15,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -536,21 +535,6 @@ def ssh_line() -> Iterator[SshFactory]:
         line.close()
 
 
-def journal_show(server: Server, reference: str) -> str:
-    env = client_env()
-    env.update(MOTDEPASSE_DATA_DIR=str(server.data_dir))
-    shown = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "journal", "--demo", "show", reference],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert shown.returncode == 0, shown.stderr
-    return shown.stdout.replace("\xa0", " ")
-
-
 @needs_ssh
 def test_forgot_password_over_ssh_in_line_mode_and_its_transcript(ssh_server: Server, ssh_line: SshFactory) -> None:
     line = ssh_line(ssh_server, "texte")
@@ -582,7 +566,7 @@ def test_forgot_password_over_ssh_in_line_mode_and_its_transcript(ssh_server: Se
     line.check_plain_and_secret()
     ssh_server.wait_for_log(rf"disconnect .*ref={reference[1].decode()} .*end=quit")
 
-    shown = journal_show(ssh_server, reference[1].decode())
+    shown = ssh_server.journal_show(reference[1].decode())
     assert reference[1].decode() in shown and "ssh-line" in shown, shown
     transcript = [text.split("| ", 1)[1] for text in shown.splitlines() if text.lstrip().startswith("|")]
     assert "Étape 3 sur 4 : Nouveau mot de passe" in transcript, shown

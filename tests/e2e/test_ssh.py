@@ -377,18 +377,8 @@ def test_support_with_its_key_reaches_the_support_console(server: Server, termin
     server.wait_for_log(r"disconnect client=127\.0\.0\.1 user=support .*end=quit$")
     # the server's reference for this connection is the console's journal session
     reference = server.wait_for_log(r"^\S+ connect client=127\.0\.0\.1 user=support .*ref=(\S+)$").group(1)
-    env = client_env()
-    env.update(MOTDEPASSE_DATA_DIR=str(server.data_dir))
-    shown = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "journal", "--demo", "show", reference],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert reference in shown.stdout and "ssh-support" in shown.stdout, shown.stdout
+    shown = server.journal_show(reference)
+    assert reference in shown and "ssh-support" in shown, shown
 
 
 def test_support_without_a_key_is_refused(server: Server) -> None:
