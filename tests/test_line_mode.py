@@ -15,7 +15,7 @@ from domain.replay import TRANSCRIPT, timeline
 from domain.services import Services
 from tests.domain.support import LILA, NEW_PASSWORD
 from tui.cli import plain_wanted
-from tui.line_mode import MAX_LINE_BYTES, LineEnded, LineIO, LineMode, LineTooLong
+from tui.line_mode import MAX_LINE_CHARS, LineEnded, LineIO, LineMode, LineTooLong
 
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 
@@ -31,6 +31,7 @@ class ScriptIO(LineIO):
         self.reads: list[tuple[str, bool]] = []
         self.terminal = False
         self._saved = None
+        self._buffer = b""
         self.mode: LineMode | None = None
 
     def write(self, text: str) -> None:
@@ -213,7 +214,7 @@ def test_when_the_line_mode_starts(flag: bool, environ: dict[str, str], terminal
 
 def test_a_line_too_long_is_refused_and_the_next_one_read(tmp_path: Path) -> None:
     read_fd, write_fd = os.pipe()
-    os.write(write_fd, b"x" * (MAX_LINE_BYTES * 4) + b"\nbonjour\r\ndernier")
+    os.write(write_fd, b"x" * (MAX_LINE_CHARS * 4) + b"\nbonjour\r\ndernier")
     os.close(write_fd)
     out = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT, 0o600)
     io = LineIO(read_fd, out)

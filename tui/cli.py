@@ -89,10 +89,16 @@ def _session(services: Any, args: argparse.Namespace, language: Language, demo_a
     """The user session, in line mode or full screen. The full-screen app first prints
     one plain line (what speech users hear before the screen is taken over): how to get
     the line mode; its login screen offers the switch too."""
-    from tui.line_mode import PLAIN_HINT, LineIO, LineMode
+    from tui.line_mode import LOCAL_SIGNALS, PLAIN_HINT, LineIO, LineMode
+
+    def line_mode() -> None:
+        io = LineIO()
+        mode = LineMode(services, io=io, language=language, demo_accounts=demo_accounts)
+        io.listen(LOCAL_SIGNALS)
+        mode.run()
 
     if plain_wanted(args.plain, os.environ, terminal=_is_terminal()):
-        LineMode(services, io=LineIO(), language=language, demo_accounts=demo_accounts).run()
+        line_mode()
         return
     from tui.app import MotDePasseApp
 
@@ -101,7 +107,7 @@ def _session(services: Any, args: argparse.Namespace, language: Language, demo_a
     app = MotDePasseApp(services, language=language, demo_accounts=demo_accounts)
     app.run()
     if app.return_value == "plain":  # « Mode texte » on the login screen
-        LineMode(services, io=LineIO(), language=language, demo_accounts=demo_accounts).run()
+        line_mode()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ CAPTCHA picture: what a speech synthesiser reads line after line.
   (frames with the reason ``transcript``), which support reads and ``journal show`` prints.
 
 Everything written goes through :func:`domain.text.printable`: stored or typed text never
-reaches the terminal as a control sequence. Reading is bounded (:data:`MAX_LINE_BYTES`).
+reaches the terminal as a control sequence. Reading is bounded (:data:`MAX_LINE_CHARS`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import dataclasses
 import os
 import re
 import select
+import signal
 import termios
 import threading
 from collections.abc import Callable, Sequence
@@ -82,8 +83,11 @@ from domain.settings import Language
 from domain.strength import StrengthLevel
 from domain.text import printable
 
-MAX_LINE_BYTES = 4096
-"""The longest line read; a longer one (a huge paste) is refused, never kept."""
+MAX_LINE_CHARS = 4096
+"""The longest line read, in characters; a longer one (a huge paste) is refused, never kept."""
+
+ESCAPE_WAIT_SECONDS = 0.05
+"""How long the rest of an escape sequence is awaited after its ESC."""
 
 SLOW_STEP_SECONDS = 1.0
 """A step that takes longer than this prints « Vérification en cours… » (once)."""
@@ -127,7 +131,24 @@ NOT_HERE = N_('"{word}" cannot be used here. Type "help" for the commands.')
 REFERENCE = N_("Session reference: {ref}")
 LANGUAGE_SET = N_("The session now speaks English.")
 ADVICE_HINT = N_('For the advice against identity theft, leave the password empty and choose "{advice}".')
-KEEP_SESSION = N_("Press any key to keep the session open.")
+KEEP_SESSION = N_("Press Ctrl+L to keep the session open: what you typed is kept.")
+IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
+END_WARNING = N_("This session will close in {seconds} seconds.")
+
+SERVER_SIGNALS: dict[int, str] = {
+    signal.SIGUSR1: "idle",
+    signal.SIGUSR2: "closing",
+    signal.SIGTERM: "end:server",
+    signal.SIGHUP: "end:server",
+    signal.SIGINT: "end:interrupted",
+    signal.SIGRTMIN: "input_limited",
+}
+"""What the SSH server's signals mean to a session (see tui.ssh_session)."""
+LOCAL_SIGNALS: dict[int, str] = {
+    signal.SIGTERM: "end:terminated",
+    signal.SIGHUP: "end:hangup",
+    signal.SIGINT: "end:interrupted",
+}
 ALERT = N_(
     "Your password expires on {date}. Change it now to avoid the deactivation of your "
     'professional account: choose "Change the password" on your home page.'
@@ -178,25 +199,36 @@ class LineTooLong(Exception):
 
 class LineIO:
     """Plain lines out and one line at a time in, on file descriptors (a terminal, a
-    pipe). Writes go straight to the descriptor, so that a warning printed from a signal
-    handler can never meet a half-written buffer."""
+    pipe). Writes go straight to the descriptor.
+
+    Signals (the server's warnings, the end of the session) never act inside their
+    handler: :meth:`listen` queues them and wakes the reader, which hands them to
+    :attr:`on_event` between two keys — one known place, with no lock held."""
 
     def __init__(self, fd_in: int = 0, fd_out: int = 1) -> None:
         self.fd_in = fd_in
         self.fd_out = fd_out
         self.terminal = os.isatty(fd_in)
         self._buffer = b""
+        self._after_cr = False
+        """The last line ended with CR: an LF right after it is the same Enter."""
         self.typed = ""
         """What was typed and echoed at the current prompt so far (never a secret)."""
         self._saved: list[Any] | None = None
         """The terminal's settings before :meth:`start` (None: not started)."""
+        self._events: list[str] = []
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
+        self.on_event: Callable[[str], None] = lambda _event: None
+        """Called by the reader, between keys, for each event :meth:`listen` queued."""
 
     def write(self, text: str) -> None:
         data = text.encode("utf-8", "replace")
         while data:
             try:
                 written = os.write(self.fd_out, data)
-            except BrokenPipeError as error:
+            except OSError as error:  # the terminal or the pipe is gone
                 raise LineEnded("client_closed") from error
             data = data[written:]
 
@@ -204,21 +236,49 @@ class LineIO:
         """Print ``text``, each of its lines made safe (no control character)."""
         self.write("".join(printable(part) + "\n" for part in text.split("\n")))
 
+    # Signals
+
+    def listen(self, signals: dict[int, str]) -> None:
+        """Turn ``signals`` into events (``{SIGTERM: "end"}``) handed to :attr:`on_event`
+        by the reader. The handler only queues and wakes: it takes no lock and writes
+        nothing the main thread may be writing."""
+
+        def handler(number: int, _frame: object) -> None:
+            self._events.append(signals[number])
+            with contextlib.suppress(OSError):
+                os.write(self._wake_write, b"!")
+
+        for number in signals:
+            signal.signal(number, handler)
+
+    def events(self) -> None:
+        """Hand the queued events to :attr:`on_event` (which may raise :class:`LineEnded`)."""
+        with contextlib.suppress(OSError):
+            while os.read(self._wake_read, 512):
+                pass
+        while self._events:
+            self.on_event(self._events.pop(0))
+
+    # The terminal
+
     def start(self) -> None:
         """On a terminal: the program reads key by key and echoes itself (the terminal
         echoes nothing), so that keys typed ahead — a braille user who knows the steps, a
         paste of « email⏎password⏎ » — are shown only when their prompt comes, and never
-        when it is a secret one. Line editing is kept: Backspace, Ctrl+U, Ctrl+W.
+        when it is a secret one. Line editing is kept: Backspace, Ctrl+U, Ctrl+W. Applied
+        again before every read (a shell may have changed them: Ctrl+Z, then ``fg``).
         :meth:`stop` gives the terminal back as it was."""
-        if self.terminal and self._saved is None:
-            with contextlib.suppress(termios.error):
-                saved = termios.tcgetattr(self.fd_in)
-                attrs = termios.tcgetattr(self.fd_in)
-                attrs[3] &= ~(termios.ICANON | termios.ECHO | termios.ECHONL)
-                attrs[6][termios.VMIN] = 1
-                attrs[6][termios.VTIME] = 0
-                termios.tcsetattr(self.fd_in, termios.TCSANOW, attrs)
-                self._saved = saved
+        if not self.terminal:
+            return
+        with contextlib.suppress(termios.error):
+            if self._saved is None:
+                self._saved = termios.tcgetattr(self.fd_in)
+            attrs = termios.tcgetattr(self.fd_in)
+            attrs[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR)  # Enter arrives as CR, as typed
+            attrs[3] &= ~(termios.ICANON | termios.ECHO | termios.ECHONL)
+            attrs[6][termios.VMIN] = 1
+            attrs[6][termios.VTIME] = 0
+            termios.tcsetattr(self.fd_in, termios.TCSANOW, attrs)
 
     def stop(self) -> None:
         if self._saved is not None:
@@ -226,12 +286,20 @@ class LineIO:
                 termios.tcsetattr(self.fd_in, termios.TCSANOW, self._saved)
             self._saved = None
 
+    def discard_typed_ahead(self) -> None:
+        """Forget what was typed ahead (after a refusal or a question the user did not
+        expect): it was meant for prompts that will not come, and a secret among it must
+        not land on a prompt that echoes."""
+        self._buffer = b""
+        if self._saved is not None:
+            with contextlib.suppress(termios.error):
+                termios.tcflush(self.fd_in, termios.TCIFLUSH)
+
     def read(self, *, secret: bool = False) -> str:
         """One line; without echo when ``secret``. Raises :class:`LineEnded` at the end of
-        the input, :class:`LineTooLong` for a line longer than :data:`MAX_LINE_BYTES`
+        the input, :class:`LineTooLong` for a line longer than :data:`MAX_LINE_CHARS`
         (read to its end, and dropped). Each answer ends its line on the output."""
-        if self.terminal:
-            self.start()
+        self.start()
         if self._saved is None:  # a pipe (or a terminal that refused the settings)
             try:
                 line = self._read_line()
@@ -242,8 +310,19 @@ class LineIO:
             return line
         return self._read_keys(secret=secret)
 
-    def _byte(self) -> int:
-        if not self._buffer:
+    def _fill(self, timeout: float | None = None) -> bool:
+        """Read what the terminal has (waiting up to ``timeout``, None: until something
+        comes), handing queued events over meanwhile; False if nothing came in time."""
+        while not self._buffer:
+            self.events()
+            try:
+                ready = select.select([self.fd_in, self._wake_read], [], [], timeout)[0]
+            except InterruptedError:
+                continue
+            if self._wake_read in ready:
+                continue
+            if self.fd_in not in ready:
+                return False
             try:
                 chunk = os.read(self.fd_in, 4096)
             except OSError as error:  # the terminal is gone
@@ -251,16 +330,21 @@ class LineIO:
             if not chunk:
                 raise LineEnded("client_closed")
             self._buffer = chunk
+        return True
+
+    def _byte(self, timeout: float | None = None) -> int | None:
+        if not self._fill(timeout):
+            return None
         byte, self._buffer = self._buffer[0], self._buffer[1:]
         return byte
 
     def _read_keys(self, *, secret: bool) -> str:
         """A line edited key by key: printable characters (echoed unless ``secret``),
-        Backspace, Ctrl+U (the whole line), Ctrl+W (a word), Enter; escape sequences
-        (arrows, function keys) and other controls are dropped; Ctrl+D on an empty line
-        ends the input."""
+        Backspace, Ctrl+U (the whole line), Ctrl+W (a word), Enter (CR, LF or CR LF);
+        escape sequences (arrows, function keys) and other controls are dropped; Ctrl+D on
+        an empty line ends the input."""
         chars: list[str] = []
-        size = 0
+        too_long = False
         self.typed = ""
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
@@ -272,19 +356,26 @@ class LineIO:
 
         while True:
             byte = self._byte()
+            assert byte is not None
+            if byte == 0x0A and self._after_cr:  # the LF of a CR LF: the same Enter
+                self._after_cr = False
+                continue
+            self._after_cr = byte == 0x0D
             if byte in (0x0D, 0x0A):  # Enter
-                if byte == 0x0D and self._buffer[:1] == b"\n":
-                    self._buffer = self._buffer[1:]
-                chars.extend(decoder.decode(b"", final=True))
                 self.typed = ""
                 self.write("\n")
-                if size > MAX_LINE_BYTES:
+                if too_long:
                     raise LineTooLong
                 return "".join(chars)
             if byte in (0x7F, 0x08):
-                erase(min(1, len(chars)))
+                if decoder.getstate()[0]:  # a character not finished: that one goes
+                    decoder.reset()
+                else:
+                    erase(min(1, len(chars)))
             elif byte == 0x15:  # Ctrl+U
+                decoder.reset()
                 erase(len(chars))
+                too_long = False
             elif byte == 0x17:  # Ctrl+W
                 text = "".join(chars)
                 erase(len(text) - (text.rstrip().rfind(" ") + 1))
@@ -295,10 +386,10 @@ class LineIO:
             elif byte < 0x20:
                 continue
             else:
-                size += 1
-                if size > MAX_LINE_BYTES:
-                    continue  # read to its end, then refused
                 for char in decoder.decode(bytes([byte])):
+                    if len(chars) >= MAX_LINE_CHARS:
+                        too_long = True  # read to its end, then refused
+                        continue
                     chars.append(char)
                     if not secret:
                         self.typed += printable(char)
@@ -306,27 +397,20 @@ class LineIO:
 
     def _skip_escape(self) -> None:
         """Drop the rest of an escape sequence (CSI ``ESC [ … final``, SS3 ``ESC O x``,
-        or ESC and one character), when it is already there (a key sends it at once)."""
-        if not self._buffer and not self._pending():
-            return  # a lone Escape key
-        introducer = self._byte()
+        or ESC and one character). A key sends it at once; its bytes may still come in
+        two reads, so the next one is awaited a moment."""
+        introducer = self._byte(ESCAPE_WAIT_SECONDS)
         if introducer == 0x5B:  # CSI: parameters and intermediates, then a final byte
-            while self._buffer or self._pending():
-                if 0x40 <= self._byte() <= 0x7E:
+            while (byte := self._byte(ESCAPE_WAIT_SECONDS)) is not None:
+                if 0x40 <= byte <= 0x7E:
                     return
-        elif introducer == 0x4F and (self._buffer or self._pending()):  # SS3
-            self._byte()
-
-    def _pending(self) -> bool:
-        try:
-            return bool(select.select([self.fd_in], [], [], 0)[0])
-        except (OSError, ValueError):
-            return False
+        elif introducer == 0x4F:  # SS3
+            self._byte(ESCAPE_WAIT_SECONDS)
 
     def _read_line(self) -> str:
         too_long = False
         while b"\n" not in self._buffer:
-            if len(self._buffer) > MAX_LINE_BYTES:
+            if len(self._buffer) > MAX_LINE_CHARS * 4:
                 too_long, self._buffer = True, b""
             try:
                 chunk = os.read(self.fd_in, 4096)
@@ -339,9 +423,10 @@ class LineIO:
                     raise LineEnded("client_closed")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        if too_long or len(line) > MAX_LINE_BYTES:
+        text = line.rstrip(b"\r").decode("utf-8", "replace")
+        if too_long or len(text) > MAX_LINE_CHARS:
             raise LineTooLong
-        return line.rstrip(b"\r").decode("utf-8", "replace")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,8 +450,11 @@ class LineMode:
         client_address: str | None = None,
         reference: str | None = None,
         size: tuple[int, int] = (80, 24),
+        warning_seconds: int = 60,
     ) -> None:
         self.io = io
+        io.on_event = self.event
+        self.warning_seconds = warning_seconds
         self.core = SessionCore(
             services, language=language, channel=channel, client_address=client_address, size=size, reference=reference
         )
@@ -414,6 +502,20 @@ class LineMode:
         if self._prompt:  # the prompt again, with what was typed at it so far (not a secret)
             self.io.write(printable(self._prompt) + " " + self.io.typed)
 
+    def event(self, name: str) -> None:
+        """A signal's event, handed over by the reader between two keys."""
+        kind, _, how = name.partition(":")
+        if kind == "end":
+            raise LineEnded(how or "server")
+        if kind == "idle":
+            self.core.warned("idle")
+            self.warn(IDLE_WARNING, then=KEEP_SESSION, seconds=self.warning_seconds)
+        elif kind == "closing":
+            self.core.warned("end")
+            self.warn(END_WARNING, seconds=self.warning_seconds)
+        elif kind == "input_limited":
+            self.core.journal.record("session", "input_limited")
+
     # Input
 
     def ask(self, label: str, *, secret: bool = False, private: bool = False) -> str | None:
@@ -429,7 +531,7 @@ class LineMode:
                 answer = self.io.read(secret=secret)
             except LineTooLong:
                 self.say(prompt, record=False)
-                self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=MAX_LINE_BYTES)))
+                self.say(self.t.format(ERROR, message=self.t.format(TOO_LONG, n=MAX_LINE_CHARS)))
                 continue
             finally:
                 self._prompt = ""
@@ -468,7 +570,7 @@ class LineMode:
         self.say("  ".join(f"{n}) {self._(choice.label)}" for n, choice in enumerate(choices, 1)))
         label = self._(YOUR_CHOICE_ONE) if len(choices) == 1 else self.t.format(YOUR_CHOICE, first=1, last=len(choices))
         while True:
-            answer = self.ask(label)
+            answer = self.ask(label, private=True)
             if answer is None:
                 command = self.command
                 if command is not None and command[0] == "quit":
@@ -487,21 +589,27 @@ class LineMode:
             if not answer and len(choices) == 1:
                 return choices[0]
             if answer.isdigit() and 1 <= int(answer) <= len(choices):
+                self._transcript[-1] += f" {answer}"  # only a valid choice is recorded
                 return choices[int(answer) - 1]
+            # anything else may be a secret typed in the wrong place: never recorded
+            self.io.discard_typed_ahead()
             self.say(self.t.format(ERROR, message=self.t.format(CHOICE_INVALID, first=1, last=len(choices))))
 
     def yes_no(self, label: str) -> bool | None:
         """True, False, or None for a command (see :attr:`command`)."""
         lang = self.t.lang
         while True:
-            answer = self.ask(self.t.format(YES_NO, label=label))
+            answer = self.ask(self.t.format(YES_NO, label=label), private=True)
             if answer is None:
                 return None
             word = answer.lower()
             if word in YES_WORDS[lang] or word in ("o", "oui", "y", "yes"):
+                self._transcript[-1] += f" {answer}"
                 return True
             if word in NO_WORDS[lang] or word in ("non", "no"):
+                self._transcript[-1] += f" {answer}"
                 return False
+            self.io.discard_typed_ahead()
             self.say(self.t.format(ERROR, message=self._(YES_NO_INVALID)))
 
     # The session
@@ -592,6 +700,12 @@ class LineMode:
             self.values[name] = value
         for note in view.notes:
             self.say(self.note(note))
+            if note.severity is Severity.ERROR and note.field in self.values:
+                del self.values[note.field]  # a refused value is not offered again
+        if any(note.severity is Severity.ERROR for note in view.notes):
+            # What was typed ahead was meant for the prompts after this one: a secret
+            # among it must not land on the prompt asked again (or on an echoing one).
+            self.io.discard_typed_ahead()
 
     def note(self, note: Note) -> str:
         # the full-screen wording speaks of an image: here the code is spelled
@@ -794,6 +908,7 @@ class LineMode:
                     continue
                 return self.command_intent(view)
             if secret and not answer:
+                self.io.discard_typed_ahead()
                 self.say(self._(NOTHING_TYPED))
                 choice = self.choose([*self.menu_choices(view, form=True), Choice(QUIT, EndSession("quit"))])
                 if choice.intent is None:

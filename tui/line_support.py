@@ -18,7 +18,17 @@ from domain.services import Services
 from domain.session import messages as m
 from domain.settings import Language
 from domain.support import StaffIdentity, StaffRevoked
-from tui.line_mode import ERROR, LineEnded, LineIO, LineTooLong
+from tui.line_mode import (
+    END_WARNING,
+    ERROR,
+    IDLE_WARNING,
+    KEEP_SESSION,
+    LOCAL_SIGNALS,
+    WARNING,
+    LineEnded,
+    LineIO,
+    LineTooLong,
+)
 
 INTRO = N_("motdepasse, support console, line mode.")
 REFERENCE_PROMPT = N_('Session reference ("quit" to leave)')
@@ -37,12 +47,28 @@ class LineSupport:
         language: Language = "fr",
         identity: StaffIdentity | None = None,
         client_address: str | None = None,
+        warning_seconds: int = 60,
     ) -> None:
         self.services = services
+        self.warning_seconds = warning_seconds
         self.io = io
         self.t = Translator(language)
         self.identity = identity
         self.client_address = client_address
+        io.on_event = self.event
+
+    def event(self, name: str) -> None:
+        """A signal's event (see :meth:`LineIO.listen`), between two keys."""
+        kind, _, how = name.partition(":")
+        if kind == "end":
+            raise LineEnded(how or "server")
+        if kind in ("idle", "closing"):
+            message = IDLE_WARNING if kind == "idle" else END_WARNING
+            text = self.t.format(message, seconds=self.warning_seconds)
+            if kind == "idle":
+                text += " " + self._(KEEP_SESSION)
+            self.io.line("")
+            self.io.line(self.t.format(WARNING, message=text))
 
     def _(self, message: str) -> str:
         return self.t._(message)
@@ -51,7 +77,8 @@ class LineSupport:
         while True:
             self.io.write(self.t.format(N_("{label}:"), label=label).replace("\n", " ") + " ")
             try:
-                return self.io.read(secret=secret).strip()
+                answer = self.io.read(secret=secret)
+                return answer if secret else answer.strip()  # a password is what was typed
             except LineTooLong:
                 self.io.line(self.t.format(ERROR, message=self._(LINE_TOO_LONG)))
 
@@ -86,6 +113,7 @@ class LineSupport:
             if identity is not None:
                 return identity
             message = self._("Unknown staff user name or wrong password (or too many attempts).")
+            self.io.discard_typed_ahead()
             self.io.line(self.t.format(ERROR, message=message))
 
     def show_session(self, identity: StaffIdentity, reference: str) -> None:
@@ -116,10 +144,21 @@ def run_plain_console(
     identity: StaffIdentity | None = None,
     client_address: str | None = None,
     io: LineIO | None = None,
+    signals: dict[int, str] | None = None,
+    warning_seconds: int = 60,
 ) -> str:
+    """The console on ``io`` (default: standard input and output); ``signals``: what they
+    mean here (default: a local terminal's, :data:`LOCAL_SIGNALS`)."""
     console = LineSupport(
-        services, io=io or LineIO(), language=language, identity=identity, client_address=client_address
+        services,
+        io=io or LineIO(),
+        language=language,
+        identity=identity,
+        client_address=client_address,
+        warning_seconds=warning_seconds,
     )
+    if io is None or signals is not None:
+        console.io.listen(signals if signals is not None else LOCAL_SIGNALS)
     console.io.start()
     try:
         how = console.run()

@@ -44,10 +44,9 @@ from domain.services import build_services
 from domain.settings import Language, load_settings
 from screens.widgets.textual_adapter import current_exception
 from tui.app import MotDePasseApp, exception_report, panic_report
+from tui.line_mode import END_WARNING, IDLE_WARNING, SERVER_SIGNALS
 from tui.logs import log_to_server
 
-IDLE_WARNING = N_("Without activity, this session will close in {seconds} seconds.")
-END_WARNING = N_("This session will close in {seconds} seconds.")
 APOLOGY = N_(
     "Sorry, an unexpected error ended this session. If you contact support, give them the session reference {ref}."
 )
@@ -188,7 +187,14 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             from tui.line_support import run_plain_console
 
             staff = StaffIdentity(str(spec["staff"]))
-            run_plain_console(services, language=language, identity=staff, client_address=spec.get("client"))
+            run_plain_console(
+                services,
+                language=language,
+                identity=staff,
+                client_address=spec.get("client"),
+                signals=SERVER_SIGNALS,
+                warning_seconds=settings.ssh_idle_warning_seconds,
+            )
             return False
         if spec.get("support") and spec.get("staff"):
             from domain.support import StaffIdentity
@@ -203,7 +209,7 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             )
             support_app.run()
             return bool(support_app.crashed)
-        if spec.get("plain"):
+        if spec.get("plain") or os.environ.get("TERM") == "dumb":
             return _run_line_mode(services, spec, language, settings.ssh_idle_warning_seconds)
         _say_plain_hint(language)
         app = SshSessionApp(
@@ -234,38 +240,23 @@ def _say_plain_hint(language: Language) -> None:
 
 
 def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warning_seconds: int) -> bool:
-    """The line mode on this session's terminal (user name ``texte`` or ``plain``); the
-    server's signals become lines (warnings) or the end of the session."""
-    from tui.line_mode import KEEP_SESSION, LineEnded, LineIO, LineMode
+    """The line mode on this session's terminal (user name ``texte`` or ``plain``, or
+    ``TERM=dumb``); the server's signals become events the line mode handles between two
+    keys (warnings as lines, the end of the session)."""
+    from tui.line_mode import LineIO, LineMode
 
+    io = LineIO(0, 1)
     line = LineMode(
         services,
-        io=LineIO(0, 1),
+        io=io,
         language=language,
         demo_accounts=describe_demo() if spec.get("demo") else (),
         channel="ssh-line",
         client_address=spec.get("client"),
         reference=spec.get("ref"),
+        warning_seconds=warning_seconds,
     )
-
-    def warn(message: str, kind: str) -> Callable[[int, FrameType | None], None]:
-        def handler(_number: int, _frame: FrameType | None) -> None:
-            line.core.warned(kind)
-            line.warn(message, then=KEEP_SESSION if kind == "idle" else None, seconds=warning_seconds)
-
-        return handler
-
-    def end(_number: int, _frame: FrameType | None) -> None:
-        raise LineEnded("server")
-
-    def input_limited(_number: int, _frame: FrameType | None) -> None:
-        line.core.journal.record("session", "input_limited")
-
-    signal.signal(signal.SIGUSR1, warn(IDLE_WARNING, "idle"))
-    signal.signal(signal.SIGUSR2, warn(END_WARNING, "end"))
-    signal.signal(signal.SIGTERM, end)
-    signal.signal(signal.SIGHUP, end)
-    signal.signal(INPUT_LIMITED, input_limited)
+    io.listen(SERVER_SIGNALS)
     line.run()
     return False
 

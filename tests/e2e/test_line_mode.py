@@ -15,7 +15,9 @@ import io
 import os
 import re
 import shutil
+import signal
 import sys
+import termios
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -666,3 +668,47 @@ def test_support_reads_a_line_session_over_ssh_in_line_mode(ssh_server: Server, 
         assert_plain(agent.output())
     finally:
         agent.close()
+
+
+def test_a_pasted_crlf_email_and_password_land_on_their_own_prompts(local: LocalFactory) -> None:
+    """Found in review: with the terminal's CR-to-LF translation on, a paste ending its
+    lines with CR LF gave an empty answer to the password prompt, whose choices then
+    echoed (and journaled) the password. CR, LF and CR LF are now one Enter each."""
+    line = local("fr")
+    line.send("1")
+    line.prompt(line.t._(m.EMAIL_LABEL))
+    line.secrets.append(LILA_PASSWORD)
+    line.child.send(f"{LILA}\r\n{LILA_PASSWORD}\r\n".encode())
+    line.captcha()  # the password was taken as the password: on to the code
+    assert line.t._(lm.NOTHING_TYPED).encode() not in line.output()
+    line.check_plain_and_secret()
+
+
+def test_a_secret_typed_ahead_is_dropped_after_a_refusal(local: LocalFactory) -> None:
+    """Found in review: an answer typed ahead after a wrong code landed on the new code's
+    prompt, which echoes. After a refusal, what was typed ahead is dropped."""
+    line = local("fr")
+    answer = "Reponse-Secrete-En-Avance"
+    line.secrets.append(answer)
+    line.child.send(f"2\r{LILA}\rZZZZZZ\r{answer}\r".encode())
+    line.expect("Erreur : ")
+    solution = line.captcha()  # a new code, asked again: the answer typed ahead is gone
+    line.prompt(line.t.format(lm.CAPTCHA_PROMPT, n=len(solution)))
+    line.send(solution)
+    line.prompt(line.t._(m.ANSWER_LABEL))
+    line.check_plain_and_secret()
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_local_line_session_ended_by_a_signal_gives_the_terminal_back(local: LocalFactory, number: int) -> None:
+    """Found in review: SIGTERM or SIGHUP left the terminal without echo nor line editing,
+    and the session without its end in the journal."""
+    line = local("fr")
+    line.send("1")
+    line.prompt(line.t._(m.EMAIL_LABEL))
+    line.child.kill(number)
+    line.expect(line.t.format(lm.ENDED, ref="")[:-2])
+    line.child.expect(pexpect.EOF, timeout=TIMEOUT)
+    flags = termios.tcgetattr(line.child.child_fd)[3]  # what the shell gets back
+    assert flags & termios.ECHO and flags & termios.ICANON
+    assert line.wait_exit() == 0
