@@ -16,6 +16,7 @@ from domain.text import printable
 from screens.signed_in import SignedInScreen
 from screens.widgets.new_password import NewPasswordFields
 from screens.widgets.safe_input import SafeInput
+from screens.widgets.tick_box import TickBox
 
 
 class ChangeCredentialsScreen(SignedInScreen):
@@ -33,7 +34,7 @@ class ChangeCredentialsScreen(SignedInScreen):
         facts.append(_("Login email address: "), style="bold")
         facts.append(printable(detail.email))
         yield Static(facts, markup=False, classes="intro")
-        yield Checkbox(_("Enter my new password"), id="tick")
+        yield TickBox(_("Enter my new password"), id="tick")
         with Vertical(id="password-part"):
             yield Static(self.password_rules(self.view.rules), markup=False, classes="intro")
             yield NewPasswordFields(

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.console import Console, RenderableType
@@ -29,7 +30,7 @@ from screens.base import Frontend, IntentWanted, StepDialog, StepScreen, StepScr
 from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
 from screens.widgets.new_password import NewPasswordFields
-from screens.widgets.textual_adapter import capture_ansi, crash_without_locals, current_exception
+from screens.widgets.textual_adapter import capture_ansi, crash_without_locals, current_exception, without_colour
 
 TICK_SECONDS = 5.0
 """How often a signed-in session asks the core whether its sign-in still stands."""
@@ -65,6 +66,17 @@ def panic_report(renderables: Sequence[RenderableType]) -> tuple[str, str]:
     return name, buffer.getvalue().rstrip("\n")
 
 
+MONOCHROME_TERMS = frozenset({"vt100", "vt102", "vt220", "vt320", "xterm-mono", "linux-m", "ansi-mono"})
+
+
+def monochrome(environ: Mapping[str, str]) -> bool:
+    """No colour at all: ``NO_COLOR`` set to anything but the empty string (no-color.org),
+    or a terminal that shows none (``TERM=vt100``, ``xterm-mono``, ``…-mono``, ``…-m``).
+    Focus and states are then shown by shapes and styles (see ``App:nocolor`` in app.tcss)."""
+    term = environ.get("TERM", "")
+    return bool(environ.get("NO_COLOR")) or term in MONOCHROME_TERMS or term.endswith(("-mono", "-m"))
+
+
 class MotDePasseApp(App[None]):
     """Receives its services (dependency injection): the CLI, the SSH server and the
     tests build them with :func:`domain.services.build_services`."""
@@ -95,6 +107,8 @@ class MotDePasseApp(App[None]):
         reference: str | None = None,
     ) -> None:
         super().__init__()
+        if monochrome(os.environ):
+            without_colour(self)
         self.services = services
         self.language = language
         self.demo_accounts = tuple(demo_accounts)

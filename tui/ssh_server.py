@@ -62,6 +62,7 @@ import sys
 import termios
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,19 @@ class InputBucket:
         return True
 
 
+def display_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """What a client's environment (OpenSSH ``SendEnv``) says of its display, made safe
+    for the session: ``NO_COLOR`` (any non-empty value: no colour at all) and
+    ``COLORTERM`` (``truecolor`` or ``24bit`` only). Nothing else the client sends
+    reaches the session."""
+    display = {}
+    if env.get("NO_COLOR"):
+        display["NO_COLOR"] = "1"
+    if env.get("COLORTERM") in ("truecolor", "24bit"):
+        display["COLORTERM"] = str(env["COLORTERM"])
+    return display
+
+
 @dataclass
 class Session:
     reference: str
@@ -247,6 +261,8 @@ class Session:
     end_reason: str | None = None
     staff: str | None = None
     """The SHA256 fingerprint of the key ``support`` signed in with."""
+    display: dict[str, str] = field(default_factory=dict)
+    """What the client said of its display (``NO_COLOR``, ``COLORTERM``), for the session."""
     clamped: bool = False
     """A size beyond the limits was asked for (logged the first time only)."""
     dropped: int = 0
@@ -626,11 +642,13 @@ class SshApplication:
         columns, rows, _, _ = process.get_terminal_size()
         session.size = self._resize(session, columns, rows, UNKNOWN_SIZE)
         session.staff = server.staff_key
+        session.display = display_environment(env)
         await self._run(process, session, lang, t, server)
 
     def _child_environment(self, session: Session, lang: str, log_fd: int) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TZ")}
         env.update(session_settings(self.settings))
+        env.update(session.display)
         env.update(
             TERM=session.term,
             LANG="C.UTF-8",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +27,8 @@ from screens.support import (
     SupportSessionScreen,
     SupportSignInScreen,
 )
+from screens.widgets.textual_adapter import without_colour
+from tui.app import monochrome
 
 log = logging.getLogger("motdepasse.support")
 
@@ -59,6 +62,8 @@ class SupportApp(App[None]):
         ``reference``: the session reference already given to this session (the SSH
         server's, so that its log and the journal name the same session)."""
         super().__init__()
+        if monochrome(os.environ):
+            without_colour(self)
         self.services = services
         self.language = language
         self.identity = identity

@@ -7,7 +7,10 @@ Textual offers no public way (as of the pinned range, see ``pyproject.toml``) to
 * replace its crash report, which prints every local variable of the failing frames
   (passwords included) with a report without locals;
 * take a key before :class:`~textual.widgets.Input` handles it (``Input._on_key`` is where
-  it inserts characters), or replace its paste handling (``Input._on_paste``).
+  it inserts characters), or replace its paste handling (``Input._on_paste``);
+* draw without any colour: under ``NO_COLOR`` Textual turns colours into greys
+  (``Monochrome``, still colour codes); :func:`without_colour` swaps in its ``NoColor``
+  filter (``App._filters``), so only styles (bold, underline, reverse) reach the terminal.
 
 ``tests/screens/test_textual_adapter.py`` fails when any of these changes in a Textual
 release; when it does, this module is the only one to adapt.
@@ -23,6 +26,7 @@ from rich.console import Console
 from rich.segment import Segments
 from rich.traceback import Traceback
 from textual import events
+from textual.filter import NoColor
 from textual.widgets import Input
 
 if TYPE_CHECKING:
@@ -32,12 +36,15 @@ if TYPE_CHECKING:
 def capture_ansi(app: App[Any]) -> str:
     """The screen as the user sees it (the active screen and those drawn beneath it), as
     ANSI text: what Textual's own screenshot export renders, in another format."""
+    # The colour depth of the live screen: Rich keeps the first ANSI codes a Style renders
+    # with on the Style itself, shared with the live screen — a truecolor capture sent
+    # 24-bit colour to 16-colour and monochrome terminals.
     console = Console(
         width=app.size.width,
         height=app.size.height,
         file=io.StringIO(),
         force_terminal=True,
-        color_system="truecolor",
+        color_system=app.console.color_system,  # type: ignore[arg-type]
         record=True,
         legacy_windows=False,
         safe_box=False,
@@ -45,6 +52,12 @@ def capture_ansi(app: App[Any]) -> str:
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     return console.export_text(styles=True)
+
+
+def without_colour(app: App[Any]) -> None:
+    """No colour codes at all, only styles; the app's ``:nocolor`` CSS applies."""
+    app.no_color = True
+    app._filters = [NoColor()]
 
 
 def crash_without_locals(app: App[Any]) -> None:
