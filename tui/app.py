@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from domain.demo import DemoAccount
-from domain.i18n import Translator
+from domain.i18n import N_, Translator
 from domain.services import Services
 from domain.session import SessionCore, View
 from domain.session.intents import EndSession, Intent, OpenAdvice, Tick
@@ -66,6 +66,8 @@ def panic_report(renderables: Sequence[RenderableType]) -> tuple[str, str]:
     return name, buffer.getvalue().rstrip("\n")
 
 
+QUIT_HINT = N_("To quit, press Ctrl+Q.")
+
 MONOCHROME_TERMS = frozenset({"vt100", "vt102", "vt220", "vt320", "xterm-mono", "linux-m", "ansi-mono"})
 
 
@@ -83,6 +85,7 @@ class MotDePasseApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "motdepasse"
+    ENABLE_COMMAND_PALETTE = False  # English only, and nothing in it a user needs
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "advice", show=False),
@@ -151,6 +154,11 @@ class MotDePasseApp(App[None]):
         self.frontend = Frontend(Translator(self.core.language), self.core.estimate, self.demo_accounts)
         self.show(self.core.view())
         self.set_interval(TICK_SECONDS, self._tick)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit, in the session's language (Textual's says it in English)."""
+        t = self.frontend.t if self._core is not None else Translator(self.language or "fr")
+        self.notify(t._(QUIT_HINT), severity="information")
 
     def on_unmount(self) -> None:
         if self._core is not None:

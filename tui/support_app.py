@@ -28,7 +28,7 @@ from screens.support import (
     SupportSignInScreen,
 )
 from screens.widgets.textual_adapter import without_colour
-from tui.app import monochrome
+from tui.app import QUIT_HINT, monochrome
 
 log = logging.getLogger("motdepasse.support")
 
@@ -40,10 +40,15 @@ checks it too): a removed agent does not keep reading what is on screen."""
 class SupportApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "motdepasse support"
+    ENABLE_COMMAND_PALETTE = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", show=False, priority=True),
     ]
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit, in the console's language."""
+        self.notify(self.session.t._(QUIT_HINT), severity="information")
 
     def __init__(
         self,

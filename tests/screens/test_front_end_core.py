@@ -198,3 +198,20 @@ async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path:
     services.journal_writer.flush()
     assert ("session", "end", {"how": "line_mode"}) in journal(services)
     services.close()
+
+
+async def test_ctrl_c_says_how_to_quit_in_french_and_no_english_palette_opens(tmp_path: Path) -> None:
+    """Textual's Ctrl+C notice and its command palette (Ctrl+P) are in English: the notice
+    is the session's own, the palette is off."""
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        screens = len(app.screen_stack)
+        await pilot.press("ctrl+c")
+        await pilot.press("ctrl+p")
+        await settle(pilot, app)
+        assert app.is_running and len(app.screen_stack) == screens
+        messages = [notification.message for notification in app._notifications]
+        assert messages == ["Pour quitter, appuyez sur Ctrl+Q."]
+    services.close()
