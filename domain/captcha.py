@@ -8,6 +8,7 @@ The accessible alternative spells each character out in words in the session's l
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import random
 import threading
@@ -105,6 +106,13 @@ class CaptchaChallenge:
         return f"CaptchaChallenge(serial={self.serial}, font={self.font!r})"
 
 
+class CaptchaVerdict(enum.Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    """Right or not, typed after its lifetime (counted from its display)."""
+
+
 class Captcha:
     """The CAPTCHA of one session. Each check consumes the challenge; a new one is drawn."""
 
@@ -152,12 +160,16 @@ class Captcha:
 
     def check(self, answer: str) -> bool:
         """Single use: whatever the answer, the challenge is replaced by a new one."""
+        return self.verdict(answer) is CaptchaVerdict.RIGHT
+
+    def verdict(self, answer: str) -> CaptchaVerdict:
+        """:meth:`check`, saying why a refused answer is refused (expired or wrong)."""
         if not self.enabled:
-            return True
+            return CaptchaVerdict.RIGHT
         with self._lock:
             challenge = self.current
             self.current = self._draw()
         if self._clock.now() - challenge.started_at > self._ttl:
-            return False
+            return CaptchaVerdict.EXPIRED
         typed = "".join(answer.split()).upper()
-        return typed == challenge.solution
+        return CaptchaVerdict.RIGHT if typed == challenge.solution else CaptchaVerdict.WRONG

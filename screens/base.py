@@ -44,6 +44,8 @@ class Frontend:
     estimate: Callable[[str], StrengthLevel | None]
     """The strength meter's estimate (blocking: the meter runs it in a thread)."""
     demo_accounts: tuple[DemoAccount, ...] = ()
+    captcha_shown: Callable[[], None] = lambda: None
+    """Tells the session a new CAPTCHA is on screen: its lifetime counts from then."""
 
 
 class StepScreenMixin:
@@ -106,6 +108,7 @@ class StepScreenMixin:
             picture.show(view.captcha, self.t)
             if view.captcha.serial != self._captcha_serial:
                 self._captcha_serial = view.captcha.serial
+                self.frontend.captcha_shown()  # its lifetime counts from now
                 for field in self.query("#captcha").results(Input):
                     field.value = ""
 

@@ -151,7 +151,9 @@ class MotDePasseApp(App[None]):
             size=(self.size.width, self.size.height),
             reference=self._reference,
         )
-        self.frontend = Frontend(Translator(self.core.language), self.core.estimate, self.demo_accounts)
+        self.frontend = Frontend(
+            Translator(self.core.language), self.core.estimate, self.demo_accounts, self.core.captcha.shown
+        )
         self.show(self.core.view())
         self.set_interval(TICK_SECONDS, self._tick)
 

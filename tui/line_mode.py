@@ -122,6 +122,7 @@ CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
 CAPTCHA_WRONG = N_(
     "The characters typed do not match the security code, or the code expired. A new code follows: type its characters."
 )
+CAPTCHA_EXPIRED = N_("The security code expired before it was typed. A new code follows: type its characters.")
 CAPTCHA_NOT_RECORDED = N_("Security code spelled out (not recorded).")
 CAPTCHA_OFF = N_("Test environment: the security code is disabled.")
 YES_NO = N_("{label} (y/n)")
@@ -709,7 +710,8 @@ class LineMode:
 
     def note(self, note: Note) -> str:
         # the full-screen wording speaks of an image: here the code is spelled
-        text = self._(CAPTCHA_WRONG) if note.code == "captcha_wrong" else note.render(self.t)
+        spoken = {"captcha_wrong": CAPTCHA_WRONG, "captcha_expired": CAPTCHA_EXPIRED}.get(note.code)
+        text = self._(spoken) if spoken else note.render(self.t)
         if note.severity is Severity.ERROR:
             return self.t.format(ERROR, message=text)
         if note.severity is Severity.WARNING:

@@ -37,6 +37,7 @@ INVALID_EMAIL = N_("Type a valid email address, for example prenom.nom@exemple.f
 CAPTCHA_WRONG = N_(
     "The characters typed do not match the image, or the image expired. A new image is shown: type its characters."
 )
+CAPTCHA_EXPIRED = N_("The image expired before it was typed. A new image is shown: type its characters.")
 INVALID_LOGIN = N_("The email address or the password is wrong.")
 THROTTLED = N_("Too many attempts. Wait {seconds} seconds before trying again.")
 DEACTIVATED = N_("This account is deactivated. Contact support to reactivate it.")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import usecases
 from domain.accounts import personal_words
+from domain.captcha import CaptchaVerdict
 from domain.policy import MESSAGES as POLICY_MESSAGES
 from domain.policy import Reason, Violation
 from domain.session import messages as m
@@ -162,15 +163,20 @@ def check_email_and_captcha(core: SessionCore, state: State, intent: SubmitEmail
     if not looks_like_email(intent.email):
         core.outcome("email_refused", reason="invalid_email", length=len(intent.email))
         return stay(core, state, notes=(error(m.INVALID_EMAIL, code="invalid_email", field="email"),), focus="email")
-    if not core.captcha.check(intent.captcha):
-        core.outcome("captcha_refused", reason="captcha_wrong")
-        return captcha_refused(core, state)
-    return None
+    return check_captcha(core, state, intent.captcha, "captcha_refused")
 
 
-def captcha_refused(core: SessionCore, state: State) -> Move:
-    """A wrong or expired CAPTCHA: a new image, its field empty and focused."""
-    return stay(core, state, notes=(error(m.CAPTCHA_WRONG, code="captcha_wrong", field="captcha"),), focus="captcha")
+def check_captcha(core: SessionCore, state: State, typed: str, outcome: str) -> Move | None:
+    """The CAPTCHA (used up whatever the answer): None when right; else a new image, its
+    field empty and focused, and why — wrong, or expired (its lifetime counts from its
+    display)."""
+    verdict = core.captcha.verdict(typed)
+    if verdict is CaptchaVerdict.RIGHT:
+        return None
+    code = "captcha_expired" if verdict is CaptchaVerdict.EXPIRED else "captcha_wrong"
+    core.outcome(outcome, reason=code)
+    message = m.CAPTCHA_EXPIRED if verdict is CaptchaVerdict.EXPIRED else m.CAPTCHA_WRONG
+    return stay(core, state, notes=(error(message, code=code, field="captcha"),), focus="captcha")
 
 
 def refused_password(core: SessionCore, result: ChangeResult, lengths: dict[str, int]) -> Move:
@@ -187,9 +193,9 @@ def lengths(password: str, confirmation: str) -> dict[str, int]:
 
 def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
     state = replace(state, email=intent.email)
-    if not core.captcha.check(intent.captcha):
-        core.outcome("login_refused", reason="captcha_wrong")
-        return captcha_refused(core, state)
+    wrong_captcha = check_captcha(core, state, intent.captcha, "login_refused")
+    if wrong_captcha is not None:
+        return wrong_captcha
     check = usecases.log_in(
         core.services, email=intent.email, password=intent.password, client_address=core.client_address
     )

@@ -15,6 +15,7 @@ from domain.captcha import (
     SPELLING,
     Captcha,
     CaptchaChallenge,
+    CaptchaVerdict,
     image_width,
     render,
 )
@@ -216,3 +217,28 @@ def test_spelled_in_french_is_french() -> None:
     english = challenge.spelled(Translator("en")).split(", ")
     assert all(fr != en for fr, en in zip(french, english, strict=True))
     assert CaptchaChallenge(1, "K7", "standard", START).spelled(Translator("fr")).startswith("K ")
+
+
+def test_the_lifetime_counts_from_the_first_display(clock: SettableClock, captcha: Captcha) -> None:
+    """Issue 12: a CAPTCHA drawn at the session's start and shown ten minutes later (the
+    user read the sheet first) is valid for its whole lifetime once shown; showing it
+    again does not extend it."""
+    clock.advance(timedelta(minutes=10))
+    captcha.shown()
+    clock.advance(TTL - timedelta(seconds=1))
+    assert captcha.verdict(captcha.current.solution) is CaptchaVerdict.RIGHT
+    captcha.shown()  # the next one
+    clock.advance(TTL - timedelta(seconds=1))
+    captcha.shown()  # shown again: its lifetime still counts from the first display
+    clock.advance(timedelta(seconds=2))
+    assert captcha.verdict(captcha.current.solution) is CaptchaVerdict.EXPIRED
+
+
+def test_an_expired_code_is_told_apart_from_a_wrong_one(clock: SettableClock, captcha: Captcha) -> None:
+    captcha.shown()
+    assert captcha.verdict("nope") is CaptchaVerdict.WRONG
+    captcha.shown()
+    clock.advance(TTL + timedelta(seconds=1))
+    assert captcha.verdict(captcha.current.solution) is CaptchaVerdict.EXPIRED
+    captcha.shown()
+    assert captcha.verdict(captcha.current.solution) is CaptchaVerdict.RIGHT

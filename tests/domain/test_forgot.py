@@ -384,7 +384,7 @@ def test_expired_captcha_refused(captcha_services, captcha_demo, clock) -> None:
     walk(core, [OpenForgot()])
     text = core.captcha.current.solution
     clock.advance(timedelta(seconds=captcha_services.settings.captcha_ttl_seconds + 1))
-    assert codes(core.send(SubmitEmail(LILA, text))) == ("captcha_wrong",)
+    assert codes(core.send(SubmitEmail(LILA, text))) == ("captcha_expired",)
     assert submit_email(core, LILA).step is Step.FORGOT_QUESTION
 
 

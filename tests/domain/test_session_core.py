@@ -508,3 +508,15 @@ def test_a_lock_reached_on_the_change_screen_tells_the_holder(services, demo) ->
     assert ("outcome", "change_refused", {"reason": "wrong_answer", "length": 5}) in events(services, holder)
     assert codes(walk(holder, [SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paul")])) == ["locked"]
     assert [e.kind for e in emails(services)] == ["procedure_locked"]
+
+
+def test_an_expired_captcha_is_told_apart_from_a_wrong_one(captcha_services, captcha_demo, clock) -> None:
+    core = SessionCore(captcha_services)
+    core.captcha.shown()
+    view = core.send(LogIn(LILA, LILA_PASSWORD, "FAUX"))
+    assert codes(view) == ["captcha_wrong"] and view.focus == "captcha"
+    core.captcha.shown()
+    clock.advance(timedelta(seconds=captcha_services.settings.captcha_ttl_seconds + 1))
+    view = core.send(LogIn(LILA, LILA_PASSWORD, core.captcha.current.solution), revision=view.revision)
+    assert codes(view) == ["captcha_expired"] and view.notes[0].field == "captcha"
+    assert ("outcome", "login_refused", {"reason": "captcha_expired"}) in events(captcha_services, core)
