@@ -106,6 +106,8 @@ async def test_expiring_password_alert_notice_and_change(
         await pilot.pause(0.2)
         assert isinstance(app.screen, HomeScreen)
         assert notice not in text_of(app)
+        # the keyboard goes on from the home: something there has the focus
+        assert app.focused is not None and app.focused.screen is app.screen, app.focused
     assert [e.kind for e in emails(services)] == ["password_changed:change"]
     services.close()
 
