@@ -160,6 +160,15 @@ class Line:
         assert self.child.exitstatus is not None, f"killed by signal {self.child.signalstatus}"
         return int(self.child.exitstatus)
 
+    def quit_at_login(self, answer: str = "4") -> None:
+        """At the login's choices: quit; the session says it ended, the process exits 0,
+        and what it printed holds plain text only and no secret typed."""
+        self.prompt(self.t.format(lm.YOUR_CHOICE, first=1, last=4))
+        self.send(answer)
+        self.expect(self.t.format(lm.ENDED, ref="")[:-2])
+        assert self.wait_exit() == 0
+        self.check_plain_and_secret()
+
     def check_plain_and_secret(self) -> None:
         """What every session must hold: plain text only, and no secret typed shown."""
         assert_plain(self.output())
@@ -274,11 +283,7 @@ def test_forgot_password_in_french_with_a_wrong_answer_and_a_weak_password(local
     assert re.search(rb"jusqu'au [1-9]\d? [a-z\xc3\xa9\xbb]+ \d{4}\.", line.output())  # spoken: no leading zero
     line.choose("Accédez à vos services en ligne")
     line.expect("Connexion à mon espace professionnel\r\n1) Connexion  2) Mot de passe oublié  3) Aide  4) Quitter")
-    line.prompt("Votre choix (1-4)")
-    line.send("4")
-    line.expect("Session terminée. Référence de la session : ")
-    assert line.wait_exit() == 0
-    line.check_plain_and_secret()
+    line.quit_at_login()
 
 
 # -- 2. expired password, locally, in English ------------------------------------------------
@@ -309,11 +314,7 @@ def test_expired_password_in_english(local: LocalFactory) -> None:
     line.expect("Log in again with your email address and your new password.\r\n")
     line.choose("Go to your online services")
     line.expect("Log in to my professional account\r\n1) Log in  2) Forgot password  3) Help  4) Quit\r\n")
-    line.prompt("Your choice (1-4)")
-    line.send("quit")
-    line.expect("Session ended. Session reference: ")
-    assert line.wait_exit() == 0
-    line.check_plain_and_secret()
+    line.quit_at_login("quit")
     # the new password works: nothing else to check here (the domain tests do); but the old
     # one typed twice never shows, nor the new one
     assert STRONG.encode() not in line.output()
@@ -358,10 +359,7 @@ def test_expiring_password_alert_home_notice_change_and_sign_out(local: LocalFac
     home = line.output().rsplit(b"Mon espace professionnel", 1)[1]
     assert b"Date d'expiration" not in home, "the expiry notice is still on the home after the change"
     line.expect("Connexion à mon espace professionnel\r\n1) Connexion  2) Mot de passe oublié  3) Aide  4) Quitter")
-    line.prompt("Votre choix (1-4)")
-    line.send("4")
-    assert line.wait_exit() == 0
-    line.check_plain_and_secret()
+    line.quit_at_login()
 
 
 # -- 4. wrong passwords until the delay --------------------------------------------------------
