@@ -191,6 +191,8 @@ class MotDePasseApp(App[None]):
         finally:
             if not intent.quiet:
                 self._pending -= 1
+        if not self.screen_stack:  # the app closed while the step ran: nothing to show
+            return
         if view.revision > self.view.revision:
             self.show(view)
         self._set_busy()
