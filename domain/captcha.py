@@ -20,8 +20,30 @@ import pyfiglet
 from domain.clock import Clock
 from domain.i18n import N_, Translator
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-"""No 0/O, 1/I/L: characters that look alike in a terminal font are left out."""
+LOOK_ALIKES: tuple[tuple[str, str], ...] = (
+    ("0", "O"),
+    ("0", "D"),
+    ("O", "D"),
+    ("O", "Q"),
+    ("1", "I"),
+    ("1", "L"),
+    ("I", "L"),
+    ("1", "7"),
+    ("1", "T"),
+    ("7", "T"),
+    ("2", "Z"),
+    ("7", "Z"),
+    ("5", "S"),
+    ("8", "B"),
+)
+"""Pairs of characters that the FIGlet fonts of :data:`FONTS` (or terminal fonts) draw
+alike: ``small`` draws Z and 2 the same, ``smslant`` and ``rectangles`` draw 7 as a T
+(and ``smslant`` as a Z), ``smslant`` 8 as a B, ``rectangles`` 5 as an S. The alphabet
+holds at most one character of each pair."""
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXY23469"
+"""Without 0, O, 1, I, L, 7, Z, 5 and 8 (see :data:`LOOK_ALIKES`): 27 characters, so
+that 6 of them still make about 2^28.5 solutions."""
 
 FONTS = ("standard", "small", "smslant", "slant", "ogre", "thick", "rectangles")
 """FIGlet fonts at most 6 rows high. Wide characters (W, M) can make some too wide for
@@ -55,14 +77,10 @@ SPELLING: dict[str, str] = {
     "W": N_("W as in Whiskey"),
     "X": N_("X as in X-ray"),
     "Y": N_("Y as in Yankee"),
-    "Z": N_("Z as in Zulu"),
     "2": N_("digit two"),
     "3": N_("digit three"),
     "4": N_("digit four"),
-    "5": N_("digit five"),
     "6": N_("digit six"),
-    "7": N_("digit seven"),
-    "8": N_("digit eight"),
     "9": N_("digit nine"),
 }
 
@@ -72,10 +90,17 @@ def _figlet(font: str) -> pyfiglet.Figlet:
     return pyfiglet.Figlet(font=font, width=200)
 
 
+NARROW_FONT = "small"
+"""The font of the narrowest form of a drawing (see :meth:`CaptchaChallenge.images`)."""
+
+
 @functools.lru_cache(maxsize=64)
-def render(solution: str, font: str) -> str:
-    art = _figlet(font).renderText(" ".join(solution))
-    return "\n".join(line.rstrip() for line in art.rstrip().split("\n"))
+def render(solution: str, font: str, gap: str = " ") -> str:
+    art = _figlet(font).renderText(gap.join(solution))
+    lines = [line.rstrip() for line in art.rstrip().split("\n")]
+    while lines and not lines[0]:  # some fonts start with an empty row: a row of screen saved
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def image_width(image: str) -> int:
@@ -98,6 +123,13 @@ class CaptchaChallenge:
 
     def image(self) -> str:
         return render(self.solution, self.font)
+
+    def images(self) -> tuple[str, ...]:
+        """The drawing in narrower forms, widest first, for a front end to take the widest
+        that fits its width: the challenge's font, its letters closer, then the ``small``
+        font with its letters close (29 columns for six of its widest characters)."""
+        forms = (render(self.solution, self.font), render(self.solution, self.font, gap=""))
+        return (*forms, render(self.solution, NARROW_FONT, gap=""))
 
     def spelled(self, t: Translator) -> str:
         return ", ".join(t._(SPELLING[c]) for c in self.solution)

@@ -20,15 +20,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Protocol
 
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from domain.i18n import N_, Translator
 from domain.models import OutboxEmail
 from domain.services import Services
 from domain.settings import Settings
@@ -71,9 +72,29 @@ def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
     return message
 
 
-def readable(message: EmailMessage) -> str:
-    """The message as a person reads it: the main headers and the text part, decoded."""
-    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date")]
+HEADER_LABELS: dict[str, str] = {
+    "From": N_("From"),
+    "To": N_("To"),
+    "Subject": N_("Subject"),
+    "Date": N_("Date"),
+}
+SENT_ON = N_("{date} at {time}")
+
+
+def readable(message: EmailMessage, t: Translator | None = None, tz: tzinfo | None = None) -> str:
+    """The message as a person reads it: the main headers and the text part, decoded.
+    With ``t``, the header names and the date in that language (the demo's mailbox), the
+    date in ``tz``; without, as the relay gets them (the operators' ``mail`` command)."""
+    lines = []
+    for name, label in HEADER_LABELS.items():
+        value = str(message[name] or "")
+        if t is None:
+            lines.append(f"{name}: {value}")
+            continue
+        if name == "Date" and value:
+            when = parsedate_to_datetime(value).astimezone(tz)
+            value = t.format(SENT_ON, date=when.date(), time=when)
+        lines.append(t.format("{label}: ", label=t._(label)) + value)
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if isinstance(body, EmailMessage) else ""
     return "\n".join(lines) + "\n\n" + text
@@ -280,14 +301,15 @@ class Dispatcher:
             uow.commit()
 
 
-def recent_emails(services: Services, limit: int = 10) -> list[tuple[OutboxEmail, str]]:
-    """The newest emails of the outbox with their readable form (the demo's mailbox)."""
+def recent_emails(services: Services, limit: int = 10, t: Translator | None = None) -> list[tuple[OutboxEmail, str]]:
+    """The newest emails of the outbox with their readable form (the demo's mailbox), its
+    header names and date in the language of ``t``."""
     with services.uow() as uow:
         rows = uow.session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)).all()
     out: list[tuple[OutboxEmail, str]] = []
     for row in rows:
         try:
-            out.append((row, readable(build_message(row, services.settings))))
+            out.append((row, readable(build_message(row, services.settings), t, services.tz)))
         except PermanentFailure as error:
             out.append((row, str(error)))
     return out

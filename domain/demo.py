@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from sqlmodel import col, select
+
+from domain.accounts import find_by_email
 from domain.i18n import N_
-from domain.models import AccountBase
+from domain.models import AccountBase, PasswordCredential
 from domain.policy import add_years
 from domain.registration import register
 from domain.services import Services
@@ -27,7 +31,11 @@ class DemoAccount:
     question: str
     answer: str
     password: str
+    """The password the demo created it with."""
     case: str
+    password_changed: bool = False
+    """The password was changed during the demo: :attr:`password` no longer works, and
+    the new one (a secret someone typed) is never shown."""
 
 
 DEMO_ACCOUNTS: tuple[tuple[AccountBase, str, str, str, int], ...] = (
@@ -105,3 +113,22 @@ def seed_demo(services: Services) -> list[DemoAccount]:
         set_at = datetime.combine(set_on, time(12, tzinfo=services.tz))
         register(services, fields, password=password, answer=answer, set_at=set_at)
     return describe_demo()
+
+
+def demo_as_it_stands(services: Services, accounts: Sequence[DemoAccount]) -> list[DemoAccount]:
+    """``accounts`` with :attr:`DemoAccount.password_changed` read from the database: a
+    password changed since the account was created has left a former password in the
+    history (kept at least one deep)."""
+    out: list[DemoAccount] = []
+    with services.uow() as uow:
+        for demo in accounts:
+            account = find_by_email(uow.session, demo.email)
+            former = None
+            if account is not None and account.id is not None:
+                former = uow.session.exec(
+                    select(PasswordCredential.id).where(
+                        PasswordCredential.account_id == account.id, col(PasswordCredential.is_current).is_(False)
+                    )
+                ).first()
+            out.append(replace(demo, password_changed=former is not None))
+    return out

@@ -11,16 +11,46 @@ from datetime import date, datetime, tzinfo
 
 from domain.i18n import N_, Translator
 from domain.models import Account, OutboxEmail
+from domain.settings import Settings
 from domain.text import printable
 
 SUBJECT_CHANGED = N_("Professional account - Password change")
 SUBJECT_LOCKED = N_("Professional account - Forgot password procedure suspended")
 SUBJECT_REMINDER = N_("Professional account - Your password expires on {date}")
 
-NEVER_ASKS = N_(
-    "The administration never asks for your credentials or your bank details by email, text message or phone."
+MANAGE_COORDINATES = N_("Manage your contact details")
+"""The link of the account space where the question is shown (as the session core's)."""
+THANKS = N_("The tax administration thanks you for your interest in its services.")
+QUESTIONS = N_(
+    "If you have a question, please do not reply to this message, which was sent automatically: "
+    "contact support by phone on {phone} (free service + price of a call), {hours}, or through {form}."
 )
-DO_NOT_REPLY = N_("This message was sent automatically; please do not reply to it.")
+NEVER_ASKS = N_(
+    "The tax administration never asks you (whether by email, text message or phone) to send "
+    "your credentials or your bank details in any way whatsoever. If you receive such a message, "
+    "do not click on any link, do not call the number it gives and ignore the information it "
+    "contains: it is most probably a phishing message."
+)
+"""The sheet's warning in full (seed 003)."""
+
+
+@dataclass(frozen=True)
+class SupportLine:
+    """How to reach support, as the operator configured it (the sheets: hotline and online
+    form), for the end of every email."""
+
+    phone: str
+    hours: dict[str, str]
+    """By language (``fr``, ``en``)."""
+    form: dict[str, str]
+
+    @classmethod
+    def of(cls, settings: Settings) -> SupportLine:
+        return cls(
+            settings.support_phone,
+            {"fr": settings.support_hours_fr, "en": settings.support_hours_en},
+            {"fr": settings.support_form_fr, "en": settings.support_form_en},
+        )
 
 
 @dataclass(frozen=True)
@@ -48,14 +78,22 @@ class Paragraph:
     strong: bool = False
 
 
-def _render(t: Translator, recipient: Recipient, subject: str, paragraphs: Sequence[Paragraph]) -> tuple[str, str]:
+def _render(
+    t: Translator, recipient: Recipient, subject: str, paragraphs: Sequence[Paragraph], support: SupportLine
+) -> tuple[str, str]:
     """(text body, HTML body). Every value is escaped in HTML; control characters of
-    names are replaced, so nothing typed by anyone can change the layout."""
+    names are replaced, so nothing typed by anyone can change the layout. Every email ends
+    as the sheet's does: where to ask a question (not by replying), the phishing warning."""
     _ = t._
     greeting = _("Hello {first_name} {last_name},").format(
         first_name=printable(recipient.first_name), last_name=printable(recipient.last_name)
     )
-    closing = [Paragraph(_(NEVER_ASKS)), Paragraph(_(DO_NOT_REPLY))]
+    questions = _(QUESTIONS).format(
+        phone=printable(support.phone),
+        hours=printable(support.hours.get(t.lang, "")),
+        form=printable(support.form.get(t.lang, "")),
+    )
+    closing = [Paragraph(questions), Paragraph(_(NEVER_ASKS))]
     blocks = [Paragraph(greeting), *paragraphs, *closing]
     text = "\n\n".join(block.text for block in blocks) + "\n"
     items = []
@@ -83,8 +121,9 @@ def _email(
     now: datetime,
     t: Translator,
     mail_domain: str,
+    support: SupportLine,
 ) -> OutboxEmail:
-    text, page = _render(t, recipient, subject, paragraphs)
+    text, page = _render(t, recipient, subject, paragraphs, support)
     return OutboxEmail(
         message_id=_message_id(kind.split(":")[0], mail_domain),
         account_id=recipient.account_id,
@@ -109,8 +148,10 @@ def password_changed_email(
     client_address: str | None,
     tz: tzinfo,
     mail_domain: str,
+    support: SupportLine,
 ) -> OutboxEmail:
-    """The confirmation of a password change, whatever the procedure."""
+    """The confirmation of a password change, whatever the procedure: what the sheet's
+    email says (seed 003), line by line."""
     t = recipient.translator()
     _ = t._
     local = changed_at.astimezone(tz)
@@ -130,9 +171,13 @@ def password_changed_email(
         )
     paragraphs += [
         Paragraph(
-            _("If you forget your password, you will need the answer to your security question to define a new one.")
+            _(
+                "If you forget your password, you will have to type the answer to your security question; "
+                'the question is in your personal information ("{coordinates}").'
+            ).format(coordinates=_(MANAGE_COORDINATES))
         ),
         Paragraph(_("If you did not make this change, contact support at once.")),
+        Paragraph(_(THANKS)),
     ]
     return _email(
         recipient=recipient,
@@ -142,6 +187,7 @@ def password_changed_email(
         now=changed_at,
         t=t,
         mail_domain=mail_domain,
+        support=support,
     )
 
 
@@ -153,6 +199,7 @@ def procedure_locked_email(
     client_address: str | None,
     tz: tzinfo,
     mail_domain: str,
+    support: SupportLine,
 ) -> OutboxEmail:
     """Sent to the account holder (never to an unknown address) when the forgot-password
     procedure is refused after too many wrong answers."""
@@ -189,6 +236,7 @@ def procedure_locked_email(
         now=now,
         t=t,
         mail_domain=mail_domain,
+        support=support,
     )
 
 
@@ -199,6 +247,7 @@ def expiry_reminder_email(
     days_left: int,
     now: datetime,
     mail_domain: str,
+    support: SupportLine,
 ) -> OutboxEmail:
     """A reminder before the password expires (none of the sheets has it; FreeIPA does)."""
     t = recipient.translator()
@@ -228,4 +277,5 @@ def expiry_reminder_email(
         now=now,
         t=t,
         mail_domain=mail_domain,
+        support=support,
     )

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from domain.accounts import active_with_current_password
-from domain.mail import Recipient, expiry_reminder_email
+from domain.mail import Recipient, SupportLine, expiry_reminder_email
 from domain.models import ReminderSent
 from domain.services import Services
 
@@ -58,6 +58,7 @@ def send_reminders(services: Services) -> list[Reminder]:
                 days_left=expiry.days_left,
                 now=now,
                 mail_domain=services.mail_domain,
+                support=SupportLine.of(services.settings),
             )
             uow.session.add(email)
             uow.session.flush()

@@ -195,6 +195,10 @@ class Settings(BaseSettings):
     ssh_max_session_seconds: int = Field(default=1800, ge=10)
     """The longest a session may last (30 min), with the same warning before."""
 
+    ssh_session_extensions: int = Field(default=3, ge=0)
+    """How many times a user may extend the maximum length from its warning (each time by
+    ``ssh_max_session_seconds``): the time limit is adjustable, but bounded."""
+
     ssh_max_sessions: int = Field(default=200, ge=1)
     """Sessions at once, in total."""
 

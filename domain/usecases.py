@@ -37,7 +37,7 @@ from domain import accounts, decoys
 from domain.accounts import AccountCard, personal_words
 from domain.expiry import ExpiryStatus
 from domain.hashing import usable_secret
-from domain.mail import Recipient, password_changed_email, procedure_locked_email
+from domain.mail import Recipient, SupportLine, password_changed_email, procedure_locked_email
 from domain.models import Account, PasswordCredential
 from domain.policy import Violation
 from domain.services import Services
@@ -254,6 +254,7 @@ def _check_answer(
                     client_address=client_address,
                     tz=services.tz,
                     mail_domain=services.mail_domain,
+                    support=SupportLine.of(services.settings),
                 )
             )
         if lock.until is None:
@@ -414,6 +415,7 @@ def _apply_new_password(
         client_address=client_address,
         tz=services.tz,
         mail_domain=services.mail_domain,
+        support=SupportLine.of(services.settings),
     )
     try:
         accounts.replace_password(

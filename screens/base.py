@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Static
 
 from domain.demo import DemoAccount
@@ -34,6 +36,14 @@ class IntentWanted(Message):
     intent: Intent
     check_revision: bool = True
     """False for a choice that stands whatever the view (a ticked box)."""
+
+
+class FieldError(Static):
+    """A message shown directly under the field it is about."""
+
+    def __init__(self, text: Text, field_name: str | None) -> None:
+        super().__init__(text, markup=False, classes="field-error")
+        self.field_name = field_name
 
 
 @dataclass(frozen=True)
@@ -121,7 +131,7 @@ class StepScreenMixin:
             return
         for widget in self.query(f"#{name}"):
             if widget.focusable and widget.display:
-                widget.focus()
+                widget.focus()  # the app scrolls it into view once laid out
                 return
 
     # Forms
@@ -165,6 +175,12 @@ class Chrome(Screen[None]):
         """The keys of this screen, in words, on the last line (translated)."""
         return self.t._("Tab: next field · Enter: confirm · Esc: previous step")
 
+    def short_key_hints(self) -> str:
+        """The same keys in fewer words, for a terminal narrower than 80 columns."""
+        if type(self).key_hints is not Chrome.key_hints:
+            return self.key_hints()
+        return self.t._("Tab: next · Enter: confirm · Esc: back")
+
     def compose_body(self) -> ComposeResult:
         yield from ()
 
@@ -194,10 +210,13 @@ class Chrome(Screen[None]):
         status = Static(Text(_("Checking…")), markup=False, id="status", classes="status")
         status.display = False
         yield status
-        hints = self.key_hints()
-        if self.demo:
-            hints += " · " + _("F2: demo accounts · F3: demo mailbox")
-        yield Static(Text(hints), markup=False, classes="key-hints")
+        hints, short = self.key_hints(), self.short_key_hints()
+        if self.demo:  # (the demo's notice on the login screen says what F2 and F3 show)
+            hints += " · " + _("F2, F3: demo")
+            short += " · " + _("F2, F3: demo")
+        # One of the two shows, by the terminal's width (the app's breakpoints).
+        yield Static(Text(hints), markup=False, classes="key-hints -long")
+        yield Static(Text(short), markup=False, classes="key-hints -short")
 
     def show_messages(self, messages: Sequence[tuple[str, bool]]) -> None:
         """Messages as plain text (never markup); errors (the flag) marked « Erreur : »."""
@@ -206,6 +225,11 @@ class Chrome(Screen[None]):
             errors.update("")
             errors.remove_class("-shown")
             return
+        errors.update(self.message_text(messages))
+        errors.add_class("-shown")
+        errors.scroll_visible()
+
+    def message_text(self, messages: Sequence[tuple[str, bool]]) -> Text:
         text = Text()
         for index, (message, is_error) in enumerate(messages):
             if index:
@@ -213,9 +237,7 @@ class Chrome(Screen[None]):
             if is_error:
                 text.append(self.t._("Error: "), style="bold")
             text.append(message)
-        errors.update(text)
-        errors.add_class("-shown")
-        errors.scroll_visible()
+        return text
 
     def set_busy(self, busy: bool) -> None:
         """While something is being checked: the submit buttons are off, a status says so."""
@@ -247,7 +269,50 @@ class StepScreen(StepScreenMixin, Chrome):
         return self._(self.view.title)
 
     def show_notes(self, notes: Sequence[Note]) -> None:
-        self.show_messages([(note.render(self.t), note.severity is Severity.ERROR) for note in notes])
+        """Each message directly under its field (the field the note names, or else the
+        one the view sends the focus to): the cursor lands on the field, the message is
+        the next line. Messages tied to no field shown here go to the step's area."""
+        for old in self.query(".field-error"):
+            old.remove()
+        beside: dict[Widget, list[tuple[str, bool]]] = {}
+        elsewhere: list[tuple[str, bool]] = []
+        for note in notes:
+            message = (note.render(self.t), note.severity is Severity.ERROR)
+            field = self._shown_field(note.field) or self._shown_field(self.view.focus)
+            if field is None:
+                elsewhere.append(message)
+            else:
+                beside.setdefault(field, []).append(message)
+        for field, messages in beside.items():
+            error = FieldError(self.message_text(messages), field.id)
+            parent = field.parent
+            assert isinstance(parent, Widget)
+            parent.mount(error, after=field)
+            self.call_after_refresh(self._bring_into_view, error)
+        self.show_messages(elsewhere)
+
+    def _bring_into_view(self, error: Widget) -> None:
+        """The message in view, then the focused field (the field wins on a tiny screen)."""
+        error.scroll_visible(animate=False, immediate=True)
+        if self.focused is not None:
+            self.focused.scroll_visible(animate=False, immediate=True)
+
+    def _shown_field(self, name: str | None) -> Widget | None:
+        if name is None:
+            return None
+        for widget in self.query(f"#{name}"):
+            if widget.display and widget.focusable:
+                return widget
+        return None
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        """A field's message stays until the user types in it (a field emptied by the
+        step itself keeps it)."""
+        if event.value:
+            for error in self.query(".field-error"):
+                if isinstance(error, FieldError) and error.field_name == event.input.id:
+                    error.remove()
 
     def on_mount(self) -> None:
         # Textual calls this handler of every class in the screen's MRO: subclasses add

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from domain.session.intents import Back, SubmitChange, TickNewPassword
@@ -14,6 +14,7 @@ from domain.session.states import Step
 from domain.session.views import ChangeDetail, View
 from domain.text import printable
 from screens.signed_in import SignedInScreen
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.new_password import NewPasswordFields
 from screens.widgets.safe_input import SafeInput
 from screens.widgets.tick_box import TickBox
@@ -46,7 +47,7 @@ class ChangeCredentialsScreen(SignedInScreen):
         yield Static(question, markup=False, classes="intro")
         yield Label(_("Your answer to the security question"), classes="field-label")
         yield SafeInput(id="answer", password=True, max_length=200, compact=True)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Confirm the changes"), id="validate", classes="submit", variant="primary", compact=True)
             yield Button(_("Cancel"), id="cancel", compact=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -13,8 +14,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from domain.demo import CASES, DemoAccount
-from domain.i18n import Translator
+from domain.demo import CASES, DemoAccount, demo_as_it_stands
+from domain.i18n import N_, Translator
+from domain.services import Services
+
+PASSWORD_CHANGED = N_("Password: changed during the demo (the new one is not shown)")
 
 
 def demo_text(t: Translator, accounts: Sequence[DemoAccount]) -> Text:
@@ -27,7 +31,10 @@ def demo_text(t: Translator, accounts: Sequence[DemoAccount]) -> Text:
         text.append("  " + _(CASES[account.case]) + "\n")
         text.append("  " + _("Question: {question}").format(question=account.question) + "\n")
         text.append("  " + _("Answer: {answer}").format(answer=account.answer))
-        text.append(" · " + _("Password: {password}").format(password=account.password))
+        if account.password_changed:  # a password someone typed: never echoed
+            text.append(" · " + _(PASSWORD_CHANGED))
+        else:
+            text.append(" · " + _("Password: {password}").format(password=account.password))
     return text
 
 
@@ -37,20 +44,31 @@ class DemoAccountsScreen(ModalScreen[None]):
         Binding("f2", "close", show=False),
     ]
 
-    def __init__(self, t: Translator, accounts: Sequence[DemoAccount]) -> None:
+    def __init__(self, t: Translator, accounts: Sequence[DemoAccount], services: Services | None = None) -> None:
         super().__init__()
         self._t = t
         self._accounts = accounts
+        self._services = services
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            with VerticalScroll():
-                yield Static(demo_text(self._t, self._accounts), markup=False)
+        with VerticalScroll(classes="dialog", can_focus=True):
+            with Vertical():
+                yield Static(self._t._("Loading…"), markup=False, id="demo-text")
             yield Button(self._t._("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
         # Never recorded: it shows the demo's passwords and answers.
         self.query_one("#close", Button).focus()
+        self.run_worker(self._load(), exclusive=True)
+
+    async def _load(self) -> None:
+        """The accounts as they stand: a password changed in the demo is no longer shown."""
+        services = self._services or getattr(self.app, "services", None)
+        accounts = list(self._accounts)
+        if isinstance(services, Services):
+            accounts = await asyncio.to_thread(demo_as_it_stands, services, accounts)
+        for shown in self.query("#demo-text").results(Static):  # none if closed meanwhile
+            shown.update(demo_text(self._t, accounts))
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -15,8 +15,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from domain.delivery import recent_emails
-from domain.i18n import Translator
+from domain.i18n import N_, Translator
 from domain.services import Services
+
+STATES: dict[str, str] = {
+    "queued": N_("waiting to be sent"),
+    "sent": N_("sent"),
+    "failed": N_("not sent (failed)"),
+}
+"""The outbox states (:attr:`domain.models.OutboxEmail.state`), as the mailbox says them."""
+UNKNOWN_STATE = N_("state unknown")
 
 
 class DemoMailboxScreen(ModalScreen[None]):
@@ -32,9 +40,9 @@ class DemoMailboxScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         _ = self._t._
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog", can_focus=True):
             yield Static(Text(_("Demo mailbox: the emails the demo sent, newest first"), style="bold"))
-            with VerticalScroll(id="mails"):
+            with Vertical(id="mails"):
                 yield Static(_("Loading…"), markup=False, id="mail-text")
             yield Button(_("Close"), id="close", compact=True)
 
@@ -44,14 +52,15 @@ class DemoMailboxScreen(ModalScreen[None]):
 
     async def _load(self) -> None:
         _ = self._t._
-        emails = await asyncio.to_thread(recent_emails, self._services)
+        emails = await asyncio.to_thread(recent_emails, self._services, 10, self._t)
         text = Text()
         if not emails:
             text.append(_("No email yet: change a password, then come back here."))
         for index, (row, readable) in enumerate(emails):
             if index:
                 text.append("\n" + "─" * 60 + "\n")
-            text.append(f"#{row.id} · {row.state}\n", style="bold")
+            state = _(STATES.get(row.state, UNKNOWN_STATE))
+            text.append(f"#{row.id} · {state}\n", style="bold")
             text.append(readable)
         for shown in self.query("#mail-text").results(Static):  # none if closed meanwhile
             shown.update(text)

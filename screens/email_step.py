@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from domain.session.intents import Back, OpenFallback, SubmitEmail
 from domain.session.states import Step
 from screens.captcha_screen import CaptchaScreen
 from screens.flow_step import FlowStepScreen
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.safe_input import SafeInput
 
 
@@ -20,6 +20,9 @@ class EmailStepScreen(FlowStepScreen, CaptchaScreen):
 
     def key_hints(self) -> str:
         return self._("Tab: next field · Enter: confirm · Esc: back to login")
+
+    def short_key_hints(self) -> str:
+        return self._("Tab: next · Enter: confirm · Esc: back")
 
     def compose_body(self) -> ComposeResult:
         _ = self._
@@ -32,10 +35,10 @@ class EmailStepScreen(FlowStepScreen, CaptchaScreen):
         yield Label(_("Login email address"), classes="field-label")
         yield SafeInput(id="email", max_length=254, compact=True)
         yield from self.compose_captcha()
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Continue"), id="continue", classes="submit", variant="primary", compact=True)
             yield from self.compose_captcha_buttons()
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Back to login"), id="back", compact=True)
             yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
 

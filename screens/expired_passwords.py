@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from domain.session.intents import Back, SubmitPasswords
 from domain.session.states import Step
 from screens.forgot_new_password import NewPasswordStepScreen
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.new_password import NewPasswordFields
 from screens.widgets.safe_input import SafeInput
 
@@ -25,7 +25,7 @@ class ExpiredPasswordsScreen(NewPasswordStepScreen):
         yield Label(_("Old password"), classes="field-label")
         yield SafeInput(id="old", password=True, max_length=1024, compact=True)
         yield NewPasswordFields(self.t, max_length=self._max_length(), estimate=self.frontend.estimate)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Confirm"), id="validate", classes="submit", variant="primary", compact=True)
             yield Button(_("Previous step"), id="back", compact=True)
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from domain.session.intents import Proceed
@@ -33,9 +33,9 @@ class ExpiryAlertScreen(StepDialog):
             _(
                 "Your password expires on {date}. Change it now to avoid the deactivation of your "
                 'professional account: use "Change the password" at the top left of your home page.'
-            ).format(date=self.t.short_date(detail.expiry.expires_on))
+            ).format(date=self.t.long_date(detail.expiry.expires_on))
         )
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog", can_focus=False):
             yield Static(text, markup=False)
             yield Button(_("OK"), id="ok", variant="primary", compact=True)
 

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 
+from domain.session import messages as m
 from domain.session.intents import Back
 from domain.session.states import Step
 from domain.session.views import FallbackDetail
@@ -30,41 +31,23 @@ class FallbackScreen(StepScreen):
         assert isinstance(detail, FallbackDetail)
         lang = self.t.lang
         text = Text()
-        text.append(
-            _(
-                "To change your password you need the login email address you chose when "
-                "you created your professional account, and the answer to your security question."
-            )
-        )
+        text.append(_(detail.needs))
+        if detail.other_way is not None:
+            text.append("\n\n")
+            text.append(_(detail.other_way))
         text.append("\n\n")
-        text.append(_("If you no longer have them:"), style="bold")
+        text.append(_(detail.if_not), style="bold")
         text.append("\n")
-        for line in (
-            _("create a new professional account in expert mode;"),
-            _(
-                "then request the substitution of the holder of each company you managed "
-                "directly in your former account;"
-            ),
-            _("and re-create the delegations for the companies you managed with other users."),
-        ):
-            text.append("• " + line + "\n")
+        for line in detail.steps:
+            text.append("• " + _(line) + "\n")
         text.append("\n")
-        text.append(_("Support"), style="bold")
+        text.append(_(m.SUPPORT), style="bold")
         text.append("\n")
-        text.append(
-            _("By phone: {phone} (free service + price of a call), {hours}.").format(
-                phone=detail.support.phone, hours=detail.support.hours[lang]
-            )
-        )
+        text.append(_(m.SUPPORT_PHONE).format(phone=detail.support.phone, hours=detail.support.hours[lang]))
         text.append("\n")
-        text.append(_("Online: {form}.").format(form=detail.support.form[lang]))
+        text.append(_(m.SUPPORT_FORM).format(form=detail.support.form[lang]))
         text.append("\n")
-        text.append(
-            _(
-                "Support can confirm your subscriber number, your login email address and your "
-                "security question. Nobody, support included, can read your answer."
-            )
-        )
+        text.append(_(m.SUPPORT_CAN))
         text.append("\n")
         text.append(
             _("Give support the session reference shown at the top right: {ref}.").format(ref=self.view.reference)

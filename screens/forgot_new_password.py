@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from domain.session.intents import Back, SubmitNewPassword
 from domain.session.states import Step
 from screens.flow_step import FlowStepScreen
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.new_password import NewPasswordFields
 
 
@@ -19,6 +19,9 @@ class NewPasswordStepScreen(FlowStepScreen):
 
     def key_hints(self) -> str:
         return self._("Tab: next field · Enter: confirm · F1 or ?: advice · Esc: previous step")
+
+    def short_key_hints(self) -> str:
+        return self._("Tab: next · Enter: confirm · F1: advice · Esc: back")
 
     def _max_length(self) -> int:
         spec = self.view.get_field("new")
@@ -33,7 +36,7 @@ class ForgotNewPasswordScreen(NewPasswordStepScreen):
         yield from self.compose_step()
         yield Static(self.password_rules(self.view.rules), markup=False, classes="intro")
         yield NewPasswordFields(self.t, max_length=self._max_length(), estimate=self.frontend.estimate)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Confirm"), id="validate", classes="submit", variant="primary", compact=True)
             yield Button(_("Previous step"), id="back", compact=True)
 

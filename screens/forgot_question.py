@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from domain.session.intents import Back, OpenFallback, SubmitAnswer
@@ -13,6 +12,7 @@ from domain.session.states import Step
 from domain.session.views import QuestionDetail
 from domain.text import printable
 from screens.flow_step import FlowStepScreen
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.safe_input import SafeInput
 
 
@@ -33,10 +33,10 @@ class ForgotQuestionScreen(FlowStepScreen):
         yield Static(facts, markup=False, classes="facts")
         yield Label(_("Your answer to the security question"), classes="field-label")
         yield SafeInput(id="answer", password=True, max_length=200, compact=True)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Continue"), id="continue", classes="submit", variant="primary", compact=True)
             yield Button(_("Previous step"), id="back", compact=True)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("I cannot complete this procedure"), id="fallback", compact=True)
 
     def enter_pressed(self) -> bool:

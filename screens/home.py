@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from domain.session.intents import OpenChange, OpenCoordinates, OpenServices, SignOut
@@ -15,6 +15,7 @@ from domain.session.states import Step
 from domain.session.views import AccountDetail, View
 from domain.text import printable
 from screens.signed_in import SignedInScreen
+from screens.widgets.button_row import ButtonRow
 
 
 class HomeScreen(SignedInScreen):
@@ -29,10 +30,10 @@ class HomeScreen(SignedInScreen):
             yield Static(markup=False, id="expiry-text")
             yield Button(_("Change the password"), id="change-password", compact=True)
         yield Static(markup=False, id="welcome", classes="info")
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Manage the services"), id="services", compact=True)
             yield Button(_("Manage your contact details"), id="coordinates", compact=True)
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Log out"), id="logout", variant="primary", compact=True)
 
     def on_mount(self) -> None:
@@ -52,7 +53,7 @@ class HomeScreen(SignedInScreen):
             text = Text()
             text.append(_("Your password"), style="bold")
             text.append("\n")
-            text.append(_("Expiry date: {date}").format(date=self.t.short_date(expiry.expires_on)))
+            text.append(_("Expiry date: {date}").format(date=self.t.long_date(expiry.expires_on)))
             text.append("\n")
             text.append(
                 _("Days left before access to your account is blocked: {n}").format(n=expiry.days_before_blocking)

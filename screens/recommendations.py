@@ -1,4 +1,5 @@
-"""The « ? » help: recommendations against identity theft (seed 001/003)."""
+"""The « ? » help: « Recommandations pour prévenir des usurpations » (seed 003), as the
+session core's view gives them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets import Button, Static
 
 from domain.session.intents import Back
 from domain.session.states import Step
+from domain.session.views import AdviceDetail
 from screens.base import StepDialog
 
 
@@ -23,27 +25,18 @@ class RecommendationsScreen(StepDialog):
 
     def compose(self) -> ComposeResult:
         _ = self._
+        detail = self.view.detail
+        assert isinstance(detail, AdviceDetail)
         text = Text()
-        text.append(_("Advice against identity theft"), style="bold")
+        text.append(_(self.view.title), style="bold")
         text.append("\n\n")
-        for line in (
-            _("Use a different password for each site or service."),
-            _("Never reuse a former password."),
-            _(
-                "Never send your password by email, and never give it to anyone: the "
-                "administration will never ask you for it."
-            ),
-            _("Never write your password down where it can be found."),
-            _("Renew your password regularly."),
-            _(
-                "The sentence technique: think of a sentence you will remember, e.g. « Mon chat "
-                "Tigrou mange 2 souris par jour depuis 2019 ! », and keep the first letters, "
-                "the digits and the signs, or the whole sentence."
-            ),
-        ):
-            text.append("• " + line + "\n")
-        with Vertical(classes="dialog"):
-            with VerticalScroll():
+        for line in detail.points:
+            text.append("• " + _(line) + "\n")
+        text.append("\n" + _(detail.sentence) + "\n")
+        text.append(_(detail.memorable).format(min=detail.min_length) + "\n")
+        text.append("\n" + _(detail.browser))
+        with VerticalScroll(classes="dialog", can_focus=True):
+            with Vertical():
                 yield Static(text, markup=False)
             yield Button(_("Close"), id="close", compact=True)
 

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -31,6 +31,7 @@ from domain.services import Services
 from domain.support import StaffIdentity, StaffRevoked, SupportCard
 from domain.text import printable
 from screens.base import Chrome
+from screens.widgets.button_row import ButtonRow
 from screens.widgets.safe_input import SafeInput
 
 
@@ -235,7 +236,7 @@ class SupportAccountScreen(SupportScreen):
         _ = self._
         yield Static(markup=False, id="card", classes="info")
         yield OptionList(id="sessions")
-        with Horizontal(classes="buttons"):
+        with ButtonRow():
             yield Button(_("Lift the locks"), id="lift", compact=True)
             yield Button(_("Deactivate"), id="toggle", compact=True)
             yield Button(_("Back"), id="back", variant="primary", compact=True)

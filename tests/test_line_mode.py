@@ -280,3 +280,32 @@ def test_a_support_key_removed_ends_the_line_console(services: Services, demo: o
     io, how = support_console(services, ["ABCD-1234"], identity=StaffIdentity("ssh-key:SHA256:gone"))
     assert how == "staff_revoked"
     assert "Cet accès d'agent de l'assistance a été retiré" in io.text
+
+
+def test_the_fallback_and_the_advice_follow_the_sheets(services: Services, demo: object) -> None:
+    """Issue 12: the line mode shows the same per-procedure fallback as the full-screen
+    app (the expired password's speaks of the old password and names « Mot de passe
+    oublié »), and the sheet's advice in full."""
+    chloe, chloe_password = "chloe.durand@example.fr", "Hibiscus-Lanterne-Falaise-19"
+    io, _mode, _how = session(services, ["1", chloe, chloe_password, "choix", "3", "", "quitter"])
+    expired = "\n".join(lines_after(io.text, "En cas d'impossibilité de mener à bien la procédure"))
+    assert "et du mot de passe que vous utilisez pour y accéder (votre ancien mot de passe)." in expired
+    assert "la procédure « Mot de passe oublié » (sur l'écran de connexion) permet également" in expired
+    assert "Si vous ne pouvez mener à bien aucune de ces procédures :" in expired
+    assert "- créez un nouvel espace professionnel selon le mode expert ;" in expired
+    assert "Par téléphone : 0809 400 210" in expired
+    assert "et de la réponse à votre question de confiance." not in expired
+
+    io, _mode, _how = session(services, ["2", "choix", "3", "", LILA, "Paul", "", "3", "", "quitter"])
+    forgot = "\n".join(lines_after(io.text, "En cas d'impossibilité de mener à bien la procédure"))
+    assert "et de la réponse à votre question de confiance." in forgot
+    assert "ancien mot de passe" not in forgot and "« Mot de passe oublié »" not in forgot
+    assert "Si vous ne les avez plus :" in forgot
+    advice = lines_after(io.text, "Recommandations pour prévenir des usurpations")
+    assert "- ne l'écrivez jamais sur quelque support que ce soit (ni fichier ni papier) ;" in advice
+    assert "- ne l'envoyez pas par courriel (les messageries électroniques sont cibles de nombreuses " in (
+        "\n".join(advice)
+    )
+    assert any("technique de la phrase « Un tien vaut mieux que deux tu l'auras » : 1tvmq2t1'A." in a for a in advice)
+    assert any("au moins 20 : prenez une phrase plus longue" in a for a in advice)
+    assert any("configurer votre navigateur pour qu'il ne se souvienne pas des mots de passe" in a for a in advice)

@@ -18,6 +18,9 @@ def main() -> int:
     TARGET.mkdir(parents=True, exist_ok=True)
     for existing in TARGET.glob("*.svg"):
         source = SNAPSHOTS / f"test_screen[{existing.stem}].raw"
+        name, _, theme = existing.stem.rpartition("-")
+        if theme in ("contraste", "ansi"):  # a screen in another theme
+            source = SNAPSHOTS / f"test_screen_in_theme[{name}-{theme}].raw"
         if source.exists():
             shutil.copyfile(source, existing)
             print(f"{existing.relative_to(ROOT)}")

@@ -11,6 +11,7 @@ import logging
 import os
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.console import Console, RenderableType
@@ -30,7 +31,15 @@ from screens.base import Frontend, IntentWanted, StepDialog, StepScreen, StepScr
 from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
 from screens.widgets.new_password import NewPasswordFields
-from screens.widgets.textual_adapter import capture_ansi, crash_without_locals, current_exception, without_colour
+from screens.widgets.textual_adapter import (
+    NARROW_BREAKPOINTS,
+    CursorFollowsFocus,
+    capture_ansi,
+    crash_without_locals,
+    current_exception,
+    without_colour,
+)
+from screens.widgets.themes import install_themes
 
 TICK_SECONDS = 5.0
 """How often a signed-in session asks the core whether its sign-in still stands."""
@@ -79,13 +88,14 @@ def monochrome(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("NO_COLOR")) or term in MONOCHROME_TERMS or term.endswith(("-mono", "-m"))
 
 
-class MotDePasseApp(App[None]):
+class MotDePasseApp(CursorFollowsFocus, App[None]):
     """Receives its services (dependency injection): the CLI, the SSH server and the
     tests build them with :func:`domain.services.build_services`."""
 
     CSS_PATH = "app.tcss"
     TITLE = "motdepasse"
     ENABLE_COMMAND_PALETTE = False  # English only, and nothing in it a user needs
+    HORIZONTAL_BREAKPOINTS = NARROW_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "advice", show=False),
@@ -108,8 +118,12 @@ class MotDePasseApp(App[None]):
         channel: str = "local",
         client_address: str | None = None,
         reference: str | None = None,
+        theme: str = "standard",
+        steady_cursor: bool = False,
     ) -> None:
         super().__init__()
+        install_themes(self, theme)
+        self.steady_cursor = steady_cursor
         if monochrome(os.environ):
             without_colour(self)
         self.services = services
@@ -156,13 +170,21 @@ class MotDePasseApp(App[None]):
         )
         self.show(self.core.view())
         self.set_interval(TICK_SECONDS, self._tick)
+        if self.steady_cursor:
+            self.call_after_refresh(self.show_steady_cursor)
 
     def action_help_quit(self) -> None:
         """Ctrl+C: say how to quit, in the session's language (Textual's says it in English)."""
         t = self.frontend.t if self._core is not None else Translator(self.language or "fr")
         self.notify(t._(QUIT_HINT), severity="information")
 
+    def choose_theme(self, name: str) -> None:
+        """Another theme, at once (the « Affichage » button, tests)."""
+        install_themes(self, name)
+
     def on_unmount(self) -> None:
+        if self.steady_cursor:
+            self.reset_cursor_shape()
         if self._core is not None:
             # « Mode texte » on the login screen exits with "plain": the launcher goes on
             # in the line mode (a new session of the same user).
@@ -209,6 +231,9 @@ class MotDePasseApp(App[None]):
         if view.ended:
             self.exit()
             return
+        if previous is not None and view.language != self.frontend.t.lang:
+            self._switch_language(view)
+            return
         changed = previous is None or previous.step is not view.step or previous.trail != view.trail
         steps = self._step_screens()
         if not changed and steps and steps[-1].depth == len(view.trail) - 1:
@@ -235,6 +260,28 @@ class MotDePasseApp(App[None]):
             screen.depth = depth
             self.push_screen(screen)
         self.call_after_refresh(self.record_frame, "screen" if changed else "outcome")
+
+    def _switch_language(self, view: View) -> None:
+        """The same step drawn again in the other language, with what was typed (the
+        language switch of the login screen)."""
+        self.frontend = replace(self.frontend, t=Translator(view.language))
+        old = self.screen
+        if not isinstance(old, StepScreen):
+            return
+        typed = {field.id: field.value for field in old.query(Input) if field.id}
+        screen = SCREENS[view.step](view, self.frontend)
+        screen.depth = old.depth
+
+        def restore() -> None:
+            for name, value in typed.items():
+                for field in screen.query(f"#{name}").results(Input):
+                    field.value = value
+            for button in screen.query("#language"):
+                button.focus()
+
+        self.switch_screen(screen)
+        screen.call_after_refresh(restore)
+        self.call_after_refresh(self.record_frame, "screen")
 
     def _step_screens(self) -> list[StepScreenMixin]:
         return [screen for screen in self.screen_stack if isinstance(screen, StepScreenMixin)]
@@ -263,7 +310,8 @@ class MotDePasseApp(App[None]):
         if self._core is None or not self.is_running or not isinstance(self.screen, StepScreenMixin):
             return
         for screen in self.screen_stack:  # a dialog shows the screens beneath it
-            if any(field.value for field in screen.query("#captcha").results(Input)):
+            typed = any(field.value for field in screen.query("#captcha").results(Input))
+            if typed and self._core.captcha.enabled:  # (disabled: any text, no secret)
                 return
         self._core.record_frame(reason, columns=self.size.width, rows=self.size.height, ansi=self.capture())
 

@@ -60,6 +60,23 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_display(parser: argparse.ArgumentParser) -> None:
+    from domain.display import CURSOR_CHOICES, THEME_NAMES
+
+    parser.add_argument(
+        "--theme",
+        choices=THEME_NAMES,
+        help="colours: standard, contraste (high contrast) or ansi (the terminal's own palette); "
+        "default MOTDEPASSE_THEME, else standard; the « Affichage » button of the login screen changes it",
+    )
+    parser.add_argument(
+        "--cursor",
+        choices=CURSOR_CHOICES,
+        help="visible: the terminal's cursor shown, steady, on the focused widget (braille displays, "
+        "magnifiers); default MOTDEPASSE_CURSOR, else standard (hidden, but always on the focus)",
+    )
+
+
 def _add_plain(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plain",
@@ -104,7 +121,16 @@ def _session(services: Any, args: argparse.Namespace, language: Language, demo_a
 
     t = Translator(language)
     say(t._(PLAIN_HINT).format(command=f"motdepasse {args.command} --plain"), sys.stdout, flush=True)
-    app = MotDePasseApp(services, language=language, demo_accounts=demo_accounts)
+    from domain.display import display_from
+
+    theme, steady = display_from(os.environ)
+    app = MotDePasseApp(
+        services,
+        language=language,
+        demo_accounts=demo_accounts,
+        theme=args.theme or theme,
+        steady_cursor=args.cursor == "visible" if args.cursor else steady,
+    )
     app.run()
     if app.return_value == "plain":  # « Mode texte » on the login screen
         line_mode()
@@ -130,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lang(demo)
     _add_plain(demo)
+    _add_display(demo)
     demo.add_argument("--keep", action="store_true", help="keep the demo database of the previous run")
 
     run = commands.add_parser(
@@ -139,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lang(run)
     _add_plain(run)
+    _add_display(run)
 
     serve = commands.add_parser(
         "serve",

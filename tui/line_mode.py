@@ -67,6 +67,7 @@ from domain.session.intents import (
 )
 from domain.session.views import (
     AccountDetail,
+    AdviceDetail,
     AlertDetail,
     ChangeDetail,
     EndedDetail,
@@ -118,7 +119,7 @@ MINIMUM = N_("{label} ({n} characters minimum)")
 KEPT = N_("{label} (Enter: {value})")
 CAPTCHA_SPELLED = N_("Security code, spelled out: {spelled}.")
 CAPTCHA_PROMPT = N_('Type the {n} characters of the security code ("new" for another code)')
-CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
+CAPTCHA_LIFETIME = m.CAPTCHA_LIFETIME
 CAPTCHA_WRONG = N_(
     "The characters typed do not match the security code, or the code expired. A new code follows: type its characters."
 )
@@ -757,47 +758,32 @@ class LineMode:
             lines.append(_("The answer to your security question is never shown, to anyone."))
         elif isinstance(detail, FallbackDetail):
             lines.extend(self.fallback_lines(view, detail))
-        elif view.step is Step.ADVICE:
-            lines.extend(
-                _(text)
-                for text in (
-                    "Use a different password for each site or service.",
-                    "Never reuse a former password.",
-                    "Never write your password down where it can be found.",
-                    "Renew your password regularly.",
-                )
-            )
+        elif isinstance(detail, AdviceDetail):
+            lines.extend("- " + _(point) for point in detail.points)
+            lines.append(_(detail.sentence))
+            lines.append(self.t.format(detail.memorable, min=detail.min_length))
+            lines.append(_(detail.browser))
         if view.rules is not None:
             lines.append(self.t.format(ADVICE_HINT, advice=_(m.ADVICE)))
         return lines
 
     def fallback_lines(self, view: View, detail: FallbackDetail) -> list[str]:
+        """The same content as the full-screen app's, by procedure, from the view."""
         _ = self._
         lang = self.t.lang
-        return [
-            _(
-                "To change your password you need the login email address you chose when "
-                "you created your professional account, and the answer to your security question."
-            ),
-            _("If you no longer have them:"),
-            "- " + _("create a new professional account in expert mode;"),
-            "- "
-            + _(
-                "then request the substitution of the holder of each company you managed "
-                "directly in your former account;"
-            ),
-            "- " + _("and re-create the delegations for the companies you managed with other users."),
-            _("Support"),
-            _("By phone: {phone} (free service + price of a call), {hours}.").format(
-                phone=detail.support.phone, hours=detail.support.hours[lang]
-            ),
-            _("Online: {form}.").format(form=detail.support.form[lang]),
-            _(
-                "Support can confirm your subscriber number, your login email address and your "
-                "security question. Nobody, support included, can read your answer."
-            ),
+        lines = [_(detail.needs)]
+        if detail.other_way is not None:
+            lines.append(_(detail.other_way))
+        lines.append(_(detail.if_not))
+        lines.extend("- " + _(step) for step in detail.steps)
+        lines += [
+            _(m.SUPPORT),
+            self.t.format(m.SUPPORT_PHONE, phone=detail.support.phone, hours=detail.support.hours[lang]),
+            self.t.format(m.SUPPORT_FORM, form=detail.support.form[lang]),
+            _(m.SUPPORT_CAN),
             self.t.format(REFERENCE, ref=view.reference),
         ]
+        return lines
 
     # What to send next
 

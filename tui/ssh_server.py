@@ -70,6 +70,7 @@ from typing import Any
 import asyncssh
 
 from domain import support
+from domain.display import CURSOR_CHOICES, THEME_NAMES, THEME_USERS
 from domain.i18n import N_, Translator, parse_language
 from domain.journal import new_reference
 from domain.services import load_secret_key
@@ -83,6 +84,7 @@ SUPPORT_LINE_USER = "support-texte"
 """The support console in line mode, with the same support keys."""
 SUPPORT_USERS = frozenset({SUPPORT_USER, SUPPORT_LINE_USER})
 LINE_MODE_USERS = frozenset({"texte", "plain"})
+
 """User names that open the line mode (screen readers, braille): environment variables
 such as ACCESSIBLE rarely reach an SSH server, a user name always does."""
 
@@ -238,13 +240,18 @@ class InputBucket:
 def display_environment(env: Mapping[str, str]) -> dict[str, str]:
     """What a client's environment (OpenSSH ``SendEnv``) says of its display, made safe
     for the session: ``NO_COLOR`` (any non-empty value: no colour at all) and
-    ``COLORTERM`` (``truecolor`` or ``24bit`` only). Nothing else the client sends
+    ``COLORTERM`` (``truecolor`` or ``24bit`` only), ``MOTDEPASSE_THEME`` and
+    ``MOTDEPASSE_CURSOR`` (their known values only). Nothing else the client sends
     reaches the session."""
     display = {}
     if env.get("NO_COLOR"):
         display["NO_COLOR"] = "1"
     if env.get("COLORTERM") in ("truecolor", "24bit"):
         display["COLORTERM"] = str(env["COLORTERM"])
+    if env.get("MOTDEPASSE_THEME") in THEME_NAMES:
+        display["MOTDEPASSE_THEME"] = str(env["MOTDEPASSE_THEME"])
+    if env.get("MOTDEPASSE_CURSOR") in CURSOR_CHOICES:
+        display["MOTDEPASSE_CURSOR"] = str(env["MOTDEPASSE_CURSOR"])
     return display
 
 
@@ -265,6 +272,9 @@ class Session:
     """What the client said of its display (``NO_COLOR``, ``COLORTERM``), for the session."""
     clamped: bool = False
     """A size beyond the limits was asked for (logged the first time only)."""
+    extensions: int = 0
+    """How many times the user extended the maximum length from its warning."""
+    warned_end: bool = False
     dropped: int = 0
     """Input bytes dropped beyond the session's rate."""
     kill_timer: asyncio.TimerHandle | None = None
@@ -645,7 +655,30 @@ class SshApplication:
         session.display = display_environment(env)
         await self._run(process, session, lang, t, server)
 
-    def _child_environment(self, session: Session, lang: str, log_fd: int) -> dict[str, str]:
+    def _control(self, session: Session, fd: int) -> None:
+        """A request from the session process: ``extend`` (the user chose « Prolonger la
+        session » in the maximum length's warning) adds one maximum length, at most
+        ``ssh_session_extensions`` times, never while the server stops."""
+        try:
+            data = os.read(fd, 256)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the session closed its end
+            asyncio.get_running_loop().remove_reader(fd)
+            return
+        for request in data.split(b"\n"):
+            if request != b"extend":
+                continue
+            if self._stopping.is_set() or session.extensions >= self.settings.ssh_session_extensions:
+                log.info("extend_refused client=%s ref=%s", session.client, session.reference)
+                continue
+            session.extensions += 1
+            session.warned_end = False
+            log.info("extended client=%s ref=%s count=%d", session.client, session.reference, session.extensions)
+
+    def _child_environment(self, session: Session, lang: str, log_fd: int, control_fd: int = -1) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TZ")}
         env.update(session_settings(self.settings))
         env.update(session.display)
@@ -654,6 +687,7 @@ class SshApplication:
             LANG="C.UTF-8",
             MALLOC_ARENA_MAX="2",  # glibc reserves 64 MiB of address space per thread's arena otherwise
             MOTDEPASSE_LOG_FD=str(log_fd),
+            MOTDEPASSE_CONTROL_FD=str(control_fd),
             MOTDEPASSE_SESSION=json.dumps(
                 {
                     "lang": lang,
@@ -662,6 +696,9 @@ class SshApplication:
                     "support": session.username in SUPPORT_USERS and session.staff is not None,
                     "plain": session.username in LINE_MODE_USERS or session.username == SUPPORT_LINE_USER,
                     "staff": f"ssh-key:{session.staff}" if session.staff else None,
+                    "theme": THEME_USERS.get(session.username),
+                    "extensions": self.settings.ssh_session_extensions,
+                    "max_seconds": self.settings.ssh_max_session_seconds,
                     "demo": self.demo,
                 }
             ),
@@ -678,7 +715,7 @@ class SshApplication:
     ) -> None:
         """Everything the session takes is taken inside the ``try`` and given back in its
         ``finally``, whatever happens in between."""
-        master = slave = log_fd = -1
+        master = slave = log_fd = control_read = control_write = -1
         pumps: list[asyncio.Task[None]] = []
         code: int | None = None
         self.limits.session_started(session)
@@ -700,6 +737,8 @@ class SshApplication:
             master, slave = os.openpty()
             set_winsize(master, *session.size)
             log_fd = os.dup(sys.stderr.fileno())
+            control_read, control_write = os.pipe()  # the session's requests (« prolonger »)
+            os.set_blocking(control_read, False)
             session.child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-I",
@@ -711,13 +750,16 @@ class SshApplication:
                 stdout=slave,
                 stderr=slave,
                 cwd="/",
-                env=self._child_environment(session, lang, log_fd),
+                env=self._child_environment(session, lang, log_fd, control_write),
                 preexec_fn=lambda: _prepare_child(self.settings.ssh_session_memory_mib * 1024 * 1024),
                 close_fds=True,
-                pass_fds=(log_fd,),
+                pass_fds=(log_fd, control_write),
             )
             os.close(log_fd)
             log_fd = -1
+            os.close(control_write)
+            control_write = -1
+            asyncio.get_running_loop().add_reader(control_read, self._control, session, control_read)
             os.close(slave)
             slave = -1
             pumps = [
@@ -746,7 +788,9 @@ class SshApplication:
             finally:
                 if session.kill_timer is not None:
                     session.kill_timer.cancel()
-                for fd in (slave, log_fd, master):
+                if control_read >= 0:
+                    asyncio.get_running_loop().remove_reader(control_read)
+                for fd in (slave, log_fd, master, control_read, control_write):
                     if fd >= 0:
                         os.close(fd)
                 self.limits.session_ended(session)
@@ -773,7 +817,7 @@ class SshApplication:
             seconds = (
                 self.settings.ssh_idle_timeout_seconds
                 if session.end_reason == "idle"
-                else self.settings.ssh_max_session_seconds
+                else self.settings.ssh_max_session_seconds * (1 + session.extensions)
             )
             farewell = t._(ENDED[session.end_reason]).format(duration=t.duration(seconds))
             with contextlib.suppress(Exception):
@@ -904,21 +948,22 @@ class SshApplication:
     async def _watch(self, session: Session) -> None:
         """Idle timeout and maximum length, each with a warning before."""
         s = self.settings
-        warned_idle = warned_end = False
+        warned_idle = False
         while True:
             await asyncio.sleep(1)
             now = time.monotonic()
             idle = now - session.last_input
             age = now - session.started
+            longest = s.ssh_max_session_seconds * (1 + session.extensions)
             if idle < s.ssh_idle_timeout_seconds - s.ssh_idle_warning_seconds:
                 warned_idle = False
             elif not warned_idle:
                 warned_idle = True
                 self._signal(session, signal.SIGUSR1)
-            if not warned_end and age >= s.ssh_max_session_seconds - s.ssh_idle_warning_seconds:
-                warned_end = True
+            if not session.warned_end and age >= longest - s.ssh_idle_warning_seconds:
+                session.warned_end = True
                 self._signal(session, signal.SIGUSR2)
-            if idle >= s.ssh_idle_timeout_seconds or age >= s.ssh_max_session_seconds:
+            if idle >= s.ssh_idle_timeout_seconds or age >= longest:
                 session.end_reason = "idle" if idle >= s.ssh_idle_timeout_seconds else "max_length"
                 self._end_session(session, signal.SIGTERM)
                 return

@@ -34,14 +34,16 @@ import time
 from collections.abc import Callable
 from functools import partial
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import RenderableType
 
 from domain.demo import describe_demo
+from domain.display import display_from
 from domain.i18n import N_, Translator
 from domain.services import build_services
 from domain.settings import Language, load_settings
+from screens.time_limit import TimeLimitDialog
 from screens.widgets.textual_adapter import current_exception
 from tui.app import MotDePasseApp, exception_report, panic_report
 from tui.line_mode import END_WARNING, IDLE_WARNING, SERVER_SIGNALS
@@ -66,9 +68,20 @@ class SshSessionApp(MotDePasseApp):
 
     show_crash_report = False
 
-    def __init__(self, *args: Any, warning_seconds: int = 60, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        warning_seconds: int = 60,
+        extensions: int = 0,
+        extension_seconds: int = 0,
+        control_fd: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._warning_seconds = warning_seconds
+        self._extensions_left = extensions
+        self._extension_seconds = extension_seconds
+        self._control_fd = control_fd
 
     def on_mount(self) -> None:
         listen_to_server(
@@ -82,9 +95,32 @@ class SshSessionApp(MotDePasseApp):
         )
 
     def _warn(self, message: str) -> None:
-        text = self.frontend.t._(message).format(seconds=self._warning_seconds)
-        self.core.warned("idle" if message == IDLE_WARNING else "end")
-        self.notify(text, severity="warning", timeout=self._warning_seconds)
+        # The signal's callback runs outside Textual's context (no active app): the
+        # dialog is built from the app's own message queue.
+        self.call_later(self._show_warning, message)
+
+    def _show_warning(self, message: str) -> None:
+        """A time limit is near: a dialog that takes the focus, counts down, and says
+        which key keeps (idle) or extends (maximum length) the session."""
+        kind: Literal["idle", "end"] = "idle" if message == IDLE_WARNING else "end"
+        self.core.warned(kind)
+        for screen in self.screen_stack:
+            if isinstance(screen, TimeLimitDialog):
+                screen.dismiss(False)  # an older warning gives way to this one
+        left = self._extensions_left if self._control_fd is not None else 0
+        dialog = TimeLimitDialog(
+            self.frontend.t, kind, self._warning_seconds, extension=self._extension_seconds, left=left
+        )
+        self.push_screen(dialog, callback=partial(self._answered, kind))
+
+    def _answered(self, kind: str, acted: bool | None) -> None:
+        if kind == "end" and acted and self._control_fd is not None and self._extensions_left > 0:
+            try:
+                os.write(self._control_fd, b"extend\n")
+            except OSError:
+                return
+            self._extensions_left -= 1
+            self.core.journal.record("session", "extended")
 
     def _input_limited(self) -> None:
         if self._core is not None:
@@ -96,6 +132,12 @@ class SshSessionApp(MotDePasseApp):
         # happened within a few seconds, leave at once.
         asyncio.get_running_loop().call_later(3, os._exit, 0)
         self.exit()
+
+
+def _control_fd() -> int | None:
+    """The pipe to the server for the session's requests (``extend``), if it gave one."""
+    value = os.environ.get("MOTDEPASSE_CONTROL_FD", "")
+    return int(value) if value.isdigit() else None
 
 
 def listen_to_server(handlers: dict[int, Callable[[], None]]) -> None:
@@ -212,6 +254,7 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
         if spec.get("plain") or os.environ.get("TERM") == "dumb":
             return _run_line_mode(services, spec, language, settings.ssh_idle_warning_seconds)
         _say_plain_hint(language)
+        theme, steady = display_from(os.environ)  # the client's MOTDEPASSE_THEME, MOTDEPASSE_CURSOR
         app = SshSessionApp(
             services,
             language=language,
@@ -220,6 +263,11 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             client_address=spec.get("client"),
             reference=spec.get("ref"),
             warning_seconds=settings.ssh_idle_warning_seconds,
+            theme=spec.get("theme") or theme,  # the user name (contraste@) first
+            steady_cursor=steady,
+            extensions=int(spec.get("extensions") or 0),
+            extension_seconds=int(spec.get("max_seconds") or 0),
+            control_fd=_control_fd(),
         )
         app.run()
         if app.return_value == "plain" and not app.crashed:  # « Mode texte » on the login screen

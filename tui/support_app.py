@@ -27,7 +27,8 @@ from screens.support import (
     SupportSessionScreen,
     SupportSignInScreen,
 )
-from screens.widgets.textual_adapter import without_colour
+from screens.widgets.textual_adapter import NARROW_BREAKPOINTS, CursorFollowsFocus, without_colour
+from screens.widgets.themes import install_themes
 from tui.app import QUIT_HINT, monochrome
 
 log = logging.getLogger("motdepasse.support")
@@ -37,10 +38,11 @@ RECHECK_SECONDS = 5.0
 checks it too): a removed agent does not keep reading what is on screen."""
 
 
-class SupportApp(App[None]):
+class SupportApp(CursorFollowsFocus, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "motdepasse support"
     ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = NARROW_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", show=False, priority=True),
@@ -60,6 +62,7 @@ class SupportApp(App[None]):
         client_address: str | None = None,
         reference: str | None = None,
         recheck_seconds: float = RECHECK_SECONDS,
+        theme: str = "standard",
     ) -> None:
         """``identity``: staff authenticated before the console opened (an SSH key), who
         skip the sign-in screen and whose session ends if they are removed; without it,
@@ -67,6 +70,7 @@ class SupportApp(App[None]):
         ``reference``: the session reference already given to this session (the SSH
         server's, so that its log and the journal name the same session)."""
         super().__init__()
+        install_themes(self, theme)
         if monochrome(os.environ):
             without_colour(self)
         self.services = services

@@ -94,6 +94,12 @@ class SessionCore:
         finally:
             self._lock.release()
 
+    def switch_language(self) -> None:
+        """The other language for the rest of the session (its screens, not the account's
+        emails, which follow the account's own language)."""
+        self.language = "en" if self.language == "fr" else "fr"
+        self.journal.record("session", "language", lang=self.language)
+
     def estimate(self, password: str) -> StrengthLevel | None:
         """The strength meter's level for ``password`` at the current step (None: empty,
         or no new password here). Blocking (bounded CPU): call from a worker thread."""

@@ -68,6 +68,15 @@ class OpenHelp(Intent):
     name: ClassVar[str] = "help"
 
 
+@dataclass(frozen=True, slots=True)
+class SwitchLanguage(Intent):
+    """« English » / « Français » on the login screen: the other language, what was typed
+    kept."""
+
+    name: ClassVar[str] = "language"
+    keeps_form: ClassVar[bool] = True
+
+
 # The CAPTCHA of the login and of the first step of each procedure
 
 
@@ -263,6 +272,7 @@ ALL_INTENTS: tuple[type[Intent], ...] = (
     LogIn,
     OpenForgot,
     OpenHelp,
+    SwitchLanguage,
     ChangeImage,
     SpellImage,
     SubmitEmail,

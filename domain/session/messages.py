@@ -11,7 +11,7 @@ LOGIN_TITLE = N_("Log in to my professional account")
 FORGOT_TITLE = N_("Forgot password")
 EXPIRED_TITLE = N_("Expired password")
 FALLBACK_TITLE = N_("If you cannot complete the procedure")
-ADVICE_TITLE = N_("Advice against identity theft")
+ADVICE_TITLE = N_("Recommendations to prevent identity theft")
 ALERT_TITLE = N_("Your password expires soon")
 HOME_TITLE = N_("My professional account")
 SERVICES_TITLE = N_("Manage the services")
@@ -70,6 +70,8 @@ SESSION_ENDED: dict[str, str] = {
 LOG_IN = N_("Log in")
 FORGOT = N_("Forgot password")
 HELP = N_("Help")
+OTHER_LANGUAGE = N_("Français")
+"""The switch to the other language, named in it: « English » on a French screen."""
 CHANGE_IMAGE = N_("Change the image")
 SPELL_IMAGE = N_("Spell the characters")
 CONTINUE = N_("Continue")
@@ -90,3 +92,59 @@ CONFIRM_CHANGES = N_("Confirm the changes")
 CANCEL = N_("Cancel")
 BACK_HOME = N_("Back to the home page")
 ADVICE = N_("Advice against identity theft")
+
+# « Je ne peux pas mener à bien cette procédure »: what each procedure needs and the way
+# out its sheet names (seed 000 §1.2, §1.5, §3 for the expired password; seeds 001 and 003
+# §1.2, §1.5 for the forgotten one)
+
+FALLBACK_NEEDS_FORGOT = N_(
+    "To change your password you need the login email address you chose when "
+    "you created your professional account, and the answer to your security question."
+)
+FALLBACK_NEEDS_EXPIRED = N_(
+    "To renew an expired password you need the login email address you chose when you created "
+    "your professional account, and the password you have been using to access it (your old password)."
+)
+FALLBACK_OTHER_WAY_EXPIRED = N_(
+    'If you no longer know your old password, the "Forgot password" procedure (on the login '
+    "screen) also changes your password, but it needs the answer to the security question you "
+    "gave when you created your professional account."
+)
+FALLBACK_IF_NOT_FORGOT = N_("If you no longer have them:")
+FALLBACK_IF_NOT_EXPIRED = N_("If you can complete neither procedure:")
+FALLBACK_STEPS = (
+    N_("create a new professional account in expert mode;"),
+    N_("then request the substitution of the holder of each company you managed directly in your former account;"),
+    N_("and re-create the delegations for the companies you managed with other users."),
+)
+SUPPORT = N_("Support")
+SUPPORT_PHONE = N_("By phone: {phone} (free service + price of a call), {hours}.")
+SUPPORT_FORM = N_("Online: {form}.")
+SUPPORT_CAN = N_(
+    "Support can confirm your subscriber number, your login email address and your "
+    "security question. Nobody, support included, can read your answer."
+)
+
+# « Recommandations pour prévenir des usurpations » (seed 003, the « ? » beside a new
+# password), in the sheet's words
+
+ADVICE_POINTS = (
+    N_("a different password for each site (it limits the harm if one is intercepted);"),
+    N_("a password different from the ones you used before;"),
+    N_("do not send it by email (email services are the target of many hacking attempts);"),
+    N_("never write it down on any medium whatsoever (neither in a file nor on paper);"),
+    N_("renew your passwords regularly (in particular when there is a change of staff);"),
+)
+ADVICE_SENTENCE = N_(
+    "To make it easier to remember, you can for example use the sentence technique: "
+    "« Un tien vaut mieux que deux tu l'auras » (a bird in the hand is worth two in the bush) "
+    "gives 1tvmq2t1'A."
+)
+ADVICE_LONG = N_(
+    "That example has 10 characters; your password needs at least {min}: take a longer "
+    "sentence, or keep its whole words."
+)
+ADVICE_BROWSER = N_("Also, you are advised to set your browser so that it does not remember the passwords you type.")
+
+CAPTCHA_LIFETIME = N_("This code is valid for {duration} from now.")
+"""Said with each new CAPTCHA: its lifetime counts from its display."""

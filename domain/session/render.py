@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from domain.captcha import SPELLING
 from domain.session import messages as m
 from domain.session.states import (
+    Advice,
     ChangeCredentials,
     ChangeDone,
     Coordinates,
@@ -25,6 +26,7 @@ from domain.session.table import Move, actions
 from domain.session.views import (
     AccountDetail,
     Action,
+    AdviceDetail,
     AlertDetail,
     CaptchaPicture,
     ChangeDetail,
@@ -140,7 +142,31 @@ def _detail(core: SessionCore, state: State) -> Detail:
                 {"fr": settings.support_hours_fr, "en": settings.support_hours_en},
                 {"fr": settings.support_form_fr, "en": settings.support_form_en},
             )
-            return FallbackDetail(procedure, support)
+            if procedure is Procedure.EXPIRED:
+                return FallbackDetail(
+                    procedure,
+                    support,
+                    needs=m.FALLBACK_NEEDS_EXPIRED,
+                    other_way=m.FALLBACK_OTHER_WAY_EXPIRED,
+                    if_not=m.FALLBACK_IF_NOT_EXPIRED,
+                    steps=m.FALLBACK_STEPS,
+                )
+            return FallbackDetail(
+                procedure,
+                support,
+                needs=m.FALLBACK_NEEDS_FORGOT,
+                other_way=None,
+                if_not=m.FALLBACK_IF_NOT_FORGOT,
+                steps=m.FALLBACK_STEPS,
+            )
+        case Advice():
+            return AdviceDetail(
+                m.ADVICE_POINTS,
+                m.ADVICE_SENTENCE,
+                m.ADVICE_LONG,
+                m.ADVICE_BROWSER,
+                core.services.policy.min_length,
+            )
         case Ended(reason=reason):
             return EndedDetail(reason)
     return NoDetail()
@@ -153,11 +179,14 @@ def _captcha(core: SessionCore, state: State) -> CaptchaPicture | None:
     challenge = core.captcha.current
     if not core.captcha.enabled:
         return CaptchaPicture(challenge.serial, "", (), False, enabled=False)
+    image, *narrower = challenge.images()
     return CaptchaPicture(
         challenge.serial,
-        challenge.image(),
+        image,
         tuple(SPELLING[c] for c in challenge.solution),
         bool(spelled),
+        lifetime_seconds=int(core.services.settings.captcha_ttl_seconds),
+        narrower=tuple(narrower),
     )
 
 

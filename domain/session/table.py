@@ -42,6 +42,7 @@ from domain.session.intents import (
     SubmitEmail,
     SubmitNewPassword,
     SubmitPasswords,
+    SwitchLanguage,
     Tick,
     TickNewPassword,
 )
@@ -232,6 +233,7 @@ def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
 def open_forgot(core: SessionCore, state: Login, intent: OpenForgot) -> Move:
     email = intent.email.strip()
     login = replace(state, email=intent.email)
+    core.captcha.refresh()  # each CAPTCHA screen its own image, its lifetime from its display
     return Move((login, ForgotEmail(email)), resets=(("email", email),), focus="captcha" if email else "email")
 
 
@@ -245,6 +247,11 @@ def open_fallback(core: SessionCore, state: State, _intent: Intent) -> Move:
 
 
 # The CAPTCHA
+
+
+def switch_language(core: SessionCore, state: Login, _intent: SwitchLanguage) -> Move:
+    core.switch_language()
+    return stay(core, state, focus="email")
 
 
 def change_image(core: SessionCore, _state: State, _intent: ChangeImage) -> Move:
@@ -414,6 +421,8 @@ def summary_done(core: SessionCore, _state: State, _intent: Proceed) -> Move:
 
 def back(core: SessionCore, _state: State, _intent: Back) -> Move:
     trail = core.trail[:-1]
+    if isinstance(trail[-1], Login | ForgotEmail | ExpiredEmail):
+        core.captcha.refresh()  # back on a CAPTCHA screen: a new image
     if len(trail) == 1:
         return to_login(core)
     return Move(trail, focus="captcha" if isinstance(trail[-1], ForgotEmail | ExpiredEmail) else None)
@@ -542,6 +551,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_each(CAPTCHA_STEPS, SpellImage, spell_image, m.SPELL_IMAGE),
     Transition(Step.LOGIN, OpenForgot, (Step.FORGOT_EMAIL,), open_forgot, m.FORGOT),
     Transition(Step.LOGIN, OpenHelp, (Step.FALLBACK,), open_fallback, m.HELP),
+    Transition(Step.LOGIN, SwitchLanguage, (Step.LOGIN,), switch_language, m.OTHER_LANGUAGE),
     # « Mot de passe oublié »
     Transition(Step.FORGOT_EMAIL, SubmitEmail, (Step.FORGOT_QUESTION,), forgot_email, m.CONTINUE),
     Transition(Step.FORGOT_EMAIL, Back, (Step.LOGIN,), back, m.BACK_TO_LOGIN),

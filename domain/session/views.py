@@ -92,6 +92,11 @@ class CaptchaPicture:
     """Each character spelled out in words (message ids)."""
     spelled_shown: bool = False
     enabled: bool = True
+    lifetime_seconds: int = 0
+    """How long a code may take to be typed, counted from its display (stated on screen)."""
+    narrower: tuple[str, ...] = field(default=(), repr=False)
+    """The same drawing in narrower forms, widest first: a front end shows the widest
+    form that fits its width, and the spelling when none fits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +170,28 @@ class ChangeDetail:
 
 @dataclass(frozen=True, slots=True)
 class FallbackDetail:
+    """« Je ne peux pas mener à bien cette procédure », by procedure (message ids): what
+    the procedure needs, another procedure the sheet names as the way out (the expired
+    password: « Mot de passe oublié »), the last resort and the support."""
+
     procedure: Procedure | None
     support: SupportContact
+    needs: str
+    other_way: str | None
+    if_not: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceDetail:
+    """« Recommandations pour prévenir des usurpations » (seed 003), message ids:
+    ``memorable`` takes ``{min}``, the policy's minimum length."""
+
+    points: tuple[str, ...]
+    sentence: str
+    memorable: str
+    browser: str
+    min_length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +207,7 @@ Detail = (
     | AlertDetail
     | ChangeDetail
     | FallbackDetail
+    | AdviceDetail
     | EndedDetail
 )
 

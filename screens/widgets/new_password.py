@@ -24,7 +24,7 @@ METER_DEBOUNCE_SECONDS = 0.08
 class NewPasswordFields(Vertical):
     DEFAULT_CSS = """
     NewPasswordFields { height: auto; }
-    NewPasswordFields .label-row { height: 1; margin-top: 1; }
+    NewPasswordFields .label-row { height: auto; margin-top: 1; }
     NewPasswordFields .label-row Label { margin-right: 1; text-style: bold; }
     NewPasswordFields .confirm-label { margin-top: 1; text-style: bold; }
     """

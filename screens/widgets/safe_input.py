@@ -34,8 +34,9 @@ class SafeInput(KeyFirstInput):
         return False
 
     def on_mount(self) -> None:
-        if self.app.is_headless:
-            self.cursor_blink = False  # stable snapshots and replays
+        # No blinking: a still cursor for braille displays and screen magnifiers, stable
+        # snapshots and replays, and no redraw twice a second while idle.
+        self.cursor_blink = False
 
     def paste_text(self, text: str) -> None:
         lines = text.splitlines()

@@ -10,7 +10,12 @@ Textual offers no public way (as of the pinned range, see ``pyproject.toml``) to
   it inserts characters), or replace its paste handling (``Input._on_paste``);
 * draw without any colour: under ``NO_COLOR`` Textual turns colours into greys
   (``Monochrome``, still colour codes); :func:`without_colour` swaps in its ``NoColor``
-  filter (``App._filters``), so only styles (bold, underline, reverse) reach the terminal.
+  filter (``App._filters``), so only styles (bold, underline, reverse) reach the terminal;
+* place the terminal's own (hardware) cursor, which braille displays and screen readers
+  follow: Textual moves it to ``App.cursor_position`` after each update it draws
+  (``App._display``), and only Input sets that position, when its selection changes —
+  :class:`CursorFollowsFocus` sets it from the focused widget's current place at each
+  update; and show that cursor (Textual hides it, ``?25l``, when it starts).
 
 ``tests/screens/test_textual_adapter.py`` fails when any of these changes in a Textual
 release; when it does, this module is the only one to adapt.
@@ -22,15 +27,22 @@ import io
 import sys
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segments
+from rich.text import Text
 from rich.traceback import Traceback
 from textual import events
+from textual.containers import ScrollableContainer
+from textual.errors import NoWidget
 from textual.filter import NoColor
-from textual.widgets import Input
+from textual.geometry import Offset, Region
+from textual.widgets import Button, Input
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.screen import Screen
+    from textual.widget import Widget
 
 
 def capture_ansi(app: App[Any]) -> str:
@@ -58,6 +70,104 @@ def without_colour(app: App[Any]) -> None:
     """No colour codes at all, only styles; the app's ``:nocolor`` CSS applies."""
     app.no_color = True
     app._filters = [NoColor()]
+
+
+NARROW_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+"""The apps' ``HORIZONTAL_BREAKPOINTS``: the screen has ``-narrow`` below 80 columns."""
+
+
+def focus_point(screen: Screen[Any]) -> Offset | None:
+    """Where the terminal's cursor belongs on ``screen``: the insertion point of the focused
+    field, the first cell of the focused button's label, the first cell of any other focused
+    widget — always inside the part of it that is visible; None when nothing is focused."""
+    widget: Widget | None = screen.focused
+    if widget is None or not widget.is_mounted:
+        return None
+    try:
+        visible: Region = screen.find_widget(widget).visible_region
+    except NoWidget:  # not laid out yet: the next update places it
+        return None
+    if not visible:
+        return None
+    content = widget.content_region
+    if isinstance(widget, Input):
+        # Not Input.cursor_screen_offset: one cell too far right when the cursor is at the
+        # end (it counts the cell kept for the cursor), i.e. while typing.
+        before = widget.value[: widget.cursor_position]
+        cells = len(before) if widget.password else cell_len(before)
+        point = Offset(content.x + cells - widget.scroll_offset.x, content.y)
+    elif isinstance(widget, Button):  # its label is centred, and wraps when narrow
+        lines = Text(str(widget.label)).wrap(widget.app.console, max(1, content.width))
+        first = lines[0].cell_len if lines else 0
+        top = max(0, (content.height - len(lines)) // 2)
+        point = Offset(content.x + max(0, (content.width - first) // 2), content.y + top)
+    else:  # a check box says where its label starts (after its « [x] »)
+        point = content.offset + Offset(getattr(widget, "label_cell", 0), 0)
+    return _clamp(visible, point)
+
+
+def keep_focus_in_view(app: App[Any]) -> None:
+    """Scroll the focused widget of the active screen fully into view, after the next
+    refresh: after the scrolls Textual itself queued then (computed on an older layout)."""
+    if app.screen_stack and app.screen.focused is not None:
+        app.screen.focused.scroll_visible(animate=False)
+
+
+def _clamp(region: Region, point: Offset) -> Offset:
+    x = min(max(point.x, region.x), region.right - 1)
+    y = min(max(point.y, region.y), region.bottom - 1)
+    return Offset(x, y)
+
+
+class CursorFollowsFocus:
+    """For an App: the terminal's cursor on the focused widget after every update drawn
+    (focus change, layout, scroll, resize, new content). ``steady_cursor`` also shows it,
+    as a steady block, for braille users."""
+
+    steady_cursor: bool = False
+
+    _focus_place: tuple[object, ...] | None = None
+
+    def _display(self, screen: Screen[Any], renderable: Any) -> None:
+        app: Any = self
+        if app._running and app.screen_stack:
+            self._follow_layout(app.screen)
+            point = focus_point(app.screen)
+            if point is not None:
+                app.cursor_position = point
+        super()._display(screen, renderable)  # type: ignore[misc]
+
+    def _follow_layout(self, screen: Screen[Any]) -> None:
+        """When the focus moves, or the layout moves the focused widget (a resize, buttons
+        stacking, text wrapping, a message appearing), scroll it back into view — but not
+        when the user scrolls (the widget's place in the unscrolled layout is the same)."""
+        widget = screen.focused
+        if widget is None or not widget.is_mounted:
+            return
+        x, y = widget.region.offset
+        views: list[Region] = []
+        for ancestor in widget.ancestors:
+            if isinstance(ancestor, ScrollableContainer):
+                x, y = x + ancestor.scroll_offset.x, y + ancestor.scroll_offset.y
+                views.append(ancestor.region)  # a viewport that grows or shrinks counts
+        place = (id(widget), id(screen), x, y, widget.region.size, tuple(views))
+        if place != self._focus_place:
+            self._focus_place = place
+            widget.call_later(keep_focus_in_view, widget.app)
+
+    def show_steady_cursor(self) -> None:
+        """Show the cursor (``?25h``), as a steady block (DECSCUSR 2)."""
+        driver = getattr(self, "_driver", None)
+        if driver is not None and not getattr(self, "is_headless", True):
+            driver.write("\x1b[?25h\x1b[2 q")
+            driver.flush()
+
+    def reset_cursor_shape(self) -> None:
+        """The terminal's own cursor shape back (DECSCUSR 0) when the app ends."""
+        driver = getattr(self, "_driver", None)
+        if driver is not None and not getattr(self, "is_headless", True):
+            driver.write("\x1b[0 q")
+            driver.flush()
 
 
 def crash_without_locals(app: App[Any]) -> None:

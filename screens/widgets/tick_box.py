@@ -8,6 +8,9 @@ from textual.widgets import Checkbox
 
 
 class TickBox(Checkbox):
+    label_cell = 4
+    """Where the label starts (after « [x] »): the terminal's cursor goes there on focus."""
+
     def render(self) -> Content:
         mark = "[x]" if self.value else "[ ]"
         label_style = self.get_visual_style("toggle--label")

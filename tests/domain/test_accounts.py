@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from domain import accounts
 from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
 from domain.i18n import Translator, parse_language
-from domain.mail import Recipient, password_changed_email
+from domain.mail import Recipient, SupportLine, password_changed_email
 from domain.models import AccountBase
 from domain.registration import register
 from domain.services import load_secret_key
@@ -256,6 +256,7 @@ def make_email(lang: str, client_address: str | None = "192.0.2.7"):
         client_address=client_address,
         tz=ZoneInfo("Europe/Paris"),
         mail_domain="motdepasse.example",
+        support=SupportLine.of(load_settings()),
     )
 
 

@@ -11,6 +11,7 @@ from domain.captcha import (
     ALPHABET,
     FALLBACK_FONT,
     FONTS,
+    LOOK_ALIKES,
     MAX_WIDTH,
     SPELLING,
     Captcha,
@@ -42,6 +43,12 @@ def test_solution_shape(captcha: Captcha) -> None:
 def test_alphabet_has_no_lookalikes() -> None:
     assert not set("0O1IL") & set(ALPHABET)
     assert set(SPELLING) == set(ALPHABET)
+    # issue 12: the fonts draw 2 and Z, 7 and T (or 1, or Z), 5 and S, 8 and B alike
+    for pair in (("2", "Z"), ("7", "T"), ("7", "1"), ("7", "Z"), ("5", "S"), ("8", "B")):
+        assert pair in LOOK_ALIKES or pair[::-1] in LOOK_ALIKES
+    for a, b in LOOK_ALIKES:
+        assert not (a in ALPHABET and b in ALPHABET), (a, b)
+    assert len(set(ALPHABET)) == len(ALPHABET) >= 26  # 6 characters: more than 2^28 solutions
 
 
 def test_correct_answer_works_once(captcha: Captcha) -> None:
@@ -142,8 +149,8 @@ def test_spelled_names_every_character(lang: str) -> None:
 
 def test_spelled_english_words() -> None:
     t = Translator("en")
-    challenge = CaptchaChallenge(1, "K7QF92", "standard", START)
-    assert challenge.spelled(t) == ("K as in Kilo, digit seven, Q as in Quebec, F as in Foxtrot, digit nine, digit two")
+    challenge = CaptchaChallenge(1, "K6QF92", "standard", START)
+    assert challenge.spelled(t) == ("K as in Kilo, digit six, Q as in Quebec, F as in Foxtrot, digit nine, digit two")
 
 
 def test_repr_never_contains_the_solution(captcha: Captcha) -> None:
@@ -216,7 +223,7 @@ def test_spelled_in_french_is_french() -> None:
     french = challenge.spelled(Translator("fr")).split(", ")
     english = challenge.spelled(Translator("en")).split(", ")
     assert all(fr != en for fr, en in zip(french, english, strict=True))
-    assert CaptchaChallenge(1, "K7", "standard", START).spelled(Translator("fr")).startswith("K ")
+    assert CaptchaChallenge(1, "K6", "standard", START).spelled(Translator("fr")).startswith("K ")
 
 
 def test_the_lifetime_counts_from_the_first_display(clock: SettableClock, captcha: Captcha) -> None:

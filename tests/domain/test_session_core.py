@@ -36,9 +36,11 @@ from domain.session.intents import (
     Tick,
     TickNewPassword,
 )
+from domain.session.states import Procedure
 from domain.session.table import TRANSITIONS
 from domain.session.views import (
     AccountDetail,
+    AdviceDetail,
     AlertDetail,
     ChangeDetail,
     FallbackDetail,
@@ -157,6 +159,68 @@ def test_forgot_password_unknown_email_goes_on_like_a_known_one(services, demo) 
     assert journal[0] == journal[1]
     # the unknown address can never get further
     assert walk(unknown, [SubmitAnswer("Paul")]).step is Step.FORGOT_QUESTION
+
+
+def french(message: str) -> str:
+    """The French of ``message`` with plain spaces (the catalogue's are no-break before « : »)."""
+    return Translator("fr")._(message).replace("\u00a0", " ")
+
+
+def test_the_fallback_speaks_of_what_each_procedure_needs(services, demo) -> None:
+    """Issue 12: in « Mot de passe expiré », « Je ne peux pas mener à bien cette procédure »
+    speaks of the old password, not the security answer, and names « Mot de passe oublié »
+    as the way out (seed 000 §1.5, §3); the forgotten password's keeps its sheet's words
+    (seed 001 §1.5)."""
+    core = SessionCore(services)
+    view = walk(core, [LogIn(CHLOE, CHLOE_PASSWORD, core.captcha.current.solution)])
+    assert view.step is Step.EXPIRED_EMAIL, view.notes
+    expired = walk(core, [OpenFallback()]).detail
+    assert isinstance(expired, FallbackDetail) and expired.procedure is Procedure.EXPIRED
+    assert "ancien mot de passe" in french(expired.needs)
+    assert "question de confiance" not in french(expired.needs)
+    assert expired.other_way is not None
+    assert "la procédure « Mot de passe oublié »" in french(expired.other_way)
+    assert "réponse à la question de confiance" in french(expired.other_way)
+    assert '"Forgot password"' in expired.other_way
+
+    core = SessionCore(services)
+    forgot = walk(core, [OpenForgot(LILA), OpenFallback()]).detail
+    assert isinstance(forgot, FallbackDetail) and forgot.procedure is Procedure.FORGOT
+    assert "la réponse à votre question de confiance" in french(forgot.needs)
+    assert "ancien mot de passe" not in french(forgot.needs)
+    assert forgot.other_way is None
+    assert forgot.steps == expired.steps and forgot.support == expired.support  # the last resort is the same
+    assert forgot.needs != expired.needs and forgot.if_not != expired.if_not
+
+
+def test_the_advice_is_the_sheets_in_full(services, demo) -> None:
+    """Issue 12: the « ? » gives the sheet's recommendations in full (seed 003): never
+    written down on any medium, file or paper; the sentence technique, for a long
+    password; the browser advice."""
+    core = SessionCore(services)
+    view = walk(core, [OpenForgot(LILA), SubmitEmail(LILA, ""), SubmitAnswer("Paul"), OpenAdvice()])
+    assert view.step is Step.ADVICE
+    detail = view.detail
+    assert isinstance(detail, AdviceDetail)
+    assert french(view.title) == "Recommandations pour prévenir des usurpations"
+    assert [french(point) for point in detail.points] == [
+        "1 mot de passe différent pour chaque site (limitation des effets en cas d'interception) ;",
+        "1 mot de passe différent de ceux utilisés précédemment ;",
+        "ne l'envoyez pas par courriel (les messageries électroniques sont cibles de nombreuses tentatives "
+        "de piratage) ;",
+        "ne l'écrivez jamais sur quelque support que ce soit (ni fichier ni papier) ;",
+        "renouvelez vos mots de passe régulièrement (notamment en cas de changement de collaborateur) ;",
+    ]
+    assert "la technique de la phrase « Un tien vaut mieux que deux tu l'auras » : 1tvmq2t1'A" in french(
+        detail.sentence
+    )
+    assert detail.min_length == services.policy.min_length == 20
+    assert "au moins {min}" in french(detail.memorable) and "phrase plus longue" in french(detail.memorable)
+    assert french(detail.browser) == (
+        "Par ailleurs, il est conseillé de configurer votre navigateur pour qu'il ne se souvienne pas "
+        "des mots de passe saisis."
+    )
+    assert "never write it down on any medium whatsoever (neither in a file nor on paper);" in detail.points
 
 
 def test_back_keeps_the_trail_and_the_fallback_returns_where_it_was_opened(services, demo) -> None:

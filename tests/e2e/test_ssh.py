@@ -283,9 +283,12 @@ def test_idle_session_is_warned_then_closed(fresh_server: ServerFactory, termina
     term.wait_for("Sans activité", timeout=15)
     warned = time.monotonic() - last_key
     term.settle(0.2)
-    assert term.block("Sans activité").startswith("Sans activité, cette session sera fermée dans 5 secondes."), (
+    # a dialog, not a toast: it counts down and says which key keeps the session
+    assert re.match(r"Sans activité, cette session sera fermée dans [345] secondes\.", term.block("Sans activité")), (
         term.dump()
     )
+    assert "Entrée : rester connecté" in term.text().replace("\xa0", " "), term.dump()
+    term.wait_for(re.compile(r"fermée dans [0-2] secondes"), timeout=6)  # it counts down
     term.wait_for("Session fermée après", timeout=15)
     closed = time.monotonic() - last_key
     assert term.wait_exit() == 0
@@ -298,6 +301,50 @@ def test_idle_session_is_warned_then_closed(fresh_server: ServerFactory, termina
     assert message[0].replace("\xa0", " ").rstrip() == "Session fermée après 10 secondes sans activité.", message[0]
     line = server.wait_for_log(r"disconnect .*end=idle$")[0]
     assert "user=lila" in line
+
+
+def test_enter_in_the_idle_dialog_keeps_the_session_and_what_was_typed(
+    fresh_server: ServerFactory, terminal: TerminalFactory
+) -> None:
+    server = fresh_server(**IDLE)
+    term = terminal(server)
+    term.wait_for(LOGIN_TITLE)
+    term.type("lila")
+    term.wait_for("Sans activité", timeout=15)
+    term.send("\r")  # taken by the dialog (its « Rester connecté »), not by the form
+    term.wait_gone("Sans activité", timeout=5)
+    assert "lila" in term.text()
+    assert "Session fermée" not in term.text()
+    term.type(".rosemonde")  # the form has its focus back, on the email field
+    term.settle(0.3)
+    assert "lila.rosemonde" in term.text(), term.dump()
+    term.send(CTRL_Q)
+    assert term.wait_exit() == 0
+
+
+def test_the_maximum_length_can_be_extended_a_bounded_number_of_times(
+    fresh_server: ServerFactory, terminal: TerminalFactory
+) -> None:
+    server = fresh_server(
+        ssh_max_session_seconds=12, ssh_idle_warning_seconds=5, ssh_idle_timeout_seconds=300, ssh_session_extensions=1
+    )
+    started = time.monotonic()  # before the connection: the session starts after it
+    term = terminal(server)
+    term.wait_for(LOGIN_TITLE)
+    reference = term.reference()
+    term.wait_for("Fin de la session", timeout=15)
+    assert "Entrée : prolonger la session" in term.text().replace("\xa0", " "), term.dump()
+    term.send("\r")
+    server.wait_for_log(rf"extended client=\S+ ref={reference} count=1")
+    # the second warning comes before 24 s; no extension is left
+    term.wait_for("ne peut plus être prolongée", timeout=20)
+    assert time.monotonic() - started > 17  # 24 s (12 + 12) less the 5 s warning
+    term.send("\r")  # « OK »: nothing is asked of the server
+    term.wait_for("Session fermée", timeout=15)
+    assert term.wait_exit() == 0
+    assert time.monotonic() - started >= 23
+    server.wait_for_log(rf"disconnect .*ref={reference} .*end=max_length")
+    assert "extend_refused" not in server.log()
 
 
 # -- 5. no PTY -------------------------------------------------------------------------------

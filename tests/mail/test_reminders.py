@@ -74,7 +74,7 @@ def test_each_threshold_once(mail_services, mail_demo, relay, clock) -> None:
     text = relay.accepted[0].message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("Hello Hugo MARTIN,")
     assert "expires on 09 April 2025 (30 days left)" in text
-    assert "do not reply" in text
+    assert "please do not reply" in text
 
 
 def test_first_seen_at_25_days_gets_only_the_30_day_one(mail_services, mail_demo, clock) -> None:
@@ -151,5 +151,5 @@ def test_reminder_in_french_for_a_french_account(mail_services, mail_demo, relay
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("Bonjour Lila ROSEMONDE,")
     assert "expire le 03 février 2027 (encore 30 jours)" in text
-    assert "merci de ne pas y répondre" in text
+    assert "à ne pas répondre à ce message" in text
     assert "Professional account" not in text and "days left" not in text

@@ -65,11 +65,11 @@ def emails(services) -> list[OutboxEmail]:  # type: ignore[no-untyped-def]
     [
         (
             "fr",
-            "Votre mot de passe expire le 24/12/2026",
+            "Votre mot de passe expire le 24 décembre 2026",
             "Jours restants avant le blocage",
             "24 novembre 2029",
         ),
-        ("en", "Your password expires on 24/12/2026", "Days left before access", "24 November 2029"),
+        ("en", "Your password expires on 24 December 2026", "Days left before access", "24 November 2029"),
     ],
 )
 async def test_expiring_password_alert_notice_and_change(

@@ -306,9 +306,9 @@ async def test_demo_mailbox_shows_the_confirmation_email(tmp_path: Path) -> None
         await settle(pilot, app)
         await pilot.pause(0.2)
         assert isinstance(app.screen, DemoMailboxScreen)
-        shown = str(app.screen.query_one("#mail-text", Static).render())
-        assert "Subject: Espace professionnel - Modification du mot de passe" in shown
-        assert "To: Lila ROSEMONDE <lila.rosemonde@orange.fr>" in shown
+        shown = str(app.screen.query_one("#mail-text", Static).render()).replace("\xa0", " ")
+        assert "Objet : Espace professionnel - Modification du mot de passe" in shown
+        assert "À : Lila ROSEMONDE <lila.rosemonde@orange.fr>" in shown
         assert "24 novembre 2029" in shown
         assert NEW_PASSWORD not in shown
         await pilot.press("escape")

@@ -182,7 +182,8 @@ async def test_a_meter_estimate_that_ends_after_its_fields_is_harmless(tmp_path:
 
 
 async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path: Path) -> None:
-    """Shift+Tab from the email (where the login starts) reaches « Mode texte »; pressing
+    """« Mode texte » is the first focus stop (Shift+Tab twice from the email, where the
+    login starts, past « Affichage »); pressing
     it ends this session (journaled how=line_mode) and the app exits with "plain", which
     the launchers (tui/cli.py, tui/ssh_session.py) turn into the line mode."""
     services = make_services(tmp_path)
@@ -190,7 +191,8 @@ async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert app.focused is not None and app.focused.id == "email"
-        await pilot.press("shift+tab")
+        assert app.screen.focus_chain[0].id == "line-mode"
+        await pilot.press("shift+tab", "shift+tab")  # past « Affichage »
         assert app.focused is not None and app.focused.id == "line-mode"
         await pilot.press("enter")
         await settle(pilot, app)
@@ -215,3 +217,36 @@ async def test_ctrl_c_says_how_to_quit_in_french_and_no_english_palette_opens(tm
         messages = [notification.message for notification in app._notifications]
         assert messages == ["Pour quitter, appuyez sur Ctrl+Q."]
     services.close()
+
+
+async def test_the_language_switch_keeps_what_was_typed(tmp_path: Path) -> None:
+    """Issue 12: « English » on the login screen redraws it in English, the email and the
+    password typed kept; « Français » brings French back."""
+    from textual.widgets import Button, Input
+
+    from tests.ui_helpers import make_app, make_services, settle
+
+    services = make_services(tmp_path)
+    app = make_app(services, "fr")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            screen.query_one("#email", Input).value = "lila.rosemonde@orange.fr"
+            screen.query_one("#password", Input).value = "un-mot-de-passe-tape"
+            screen.query_one("#language", Button).press()
+            await settle(pilot, app)
+            await pilot.pause()
+            assert app.screen is not screen
+            assert str(app.screen.query_one("#login", Button).label) == "Log in"
+            assert str(app.screen.query_one("#language", Button).label) == "Français"
+            assert app.screen.query_one("#email", Input).value == "lila.rosemonde@orange.fr"
+            assert app.screen.query_one("#password", Input).value == "un-mot-de-passe-tape"
+            assert app.focused is app.screen.query_one("#language", Button)
+            app.screen.query_one("#language", Button).press()
+            await settle(pilot, app)
+            await pilot.pause()
+            assert str(app.screen.query_one("#login", Button).label) == "Connexion"
+            assert app.core.language == "fr"
+    finally:
+        services.close()

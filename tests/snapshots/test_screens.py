@@ -238,3 +238,25 @@ def test_screen(snap_compare, tmp_path: Path, name: str, lang: Language, steps: 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     finally:
         services.close()
+
+
+THEMED = [(name, steps) for name, lang, steps in CASES if lang == "fr"]
+
+
+@pytest.mark.parametrize("theme", ["contraste", "ansi"])
+@pytest.mark.parametrize(("name", "steps"), THEMED, ids=[name for name, _ in THEMED])
+def test_screen_in_theme(snap_compare, tmp_path: Path, name: str, steps: Steps, theme: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: each screen in the high-contrast and the terminal-palette themes."""
+    services = make_services(tmp_path)
+    app = make_app(services, "fr")
+    app.choose_theme(theme)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        await steps(pilot, app)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    finally:
+        services.close()
