@@ -5,6 +5,7 @@ taken by the dialog, never passed to the form beneath. Not a step of the session
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -35,7 +36,14 @@ class TimeLimitDialog(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
 
     def __init__(
-        self, t: Translator, kind: Literal["idle", "end"], seconds: int, *, extension: int = 0, left: int = 0
+        self,
+        t: Translator,
+        kind: Literal["idle", "end"],
+        seconds: int,
+        *,
+        extension: int = 0,
+        left: int = 0,
+        on_answer: Callable[[bool], None] = lambda _acted: None,
     ) -> None:
         super().__init__()
         self.t = t
@@ -43,6 +51,20 @@ class TimeLimitDialog(ModalScreen[bool]):
         self.remaining = seconds
         self.extension = extension
         self.left = left
+        self.on_answer = on_answer
+        """Called once with the answer (True: keep or extend), even if the app replaces
+        the dialog by a copy of itself when the step beneath changes."""
+
+    def again(self) -> TimeLimitDialog:
+        """The same warning, its countdown where it is (to show again over a new step)."""
+        return TimeLimitDialog(
+            self.t, self.kind, self.remaining, extension=self.extension, left=self.left, on_answer=self.on_answer
+        )
+
+    def _answer(self, acted: bool) -> None:
+        answer, self.on_answer = self.on_answer, lambda _acted: None
+        answer(acted)
+        self.dismiss(acted)
 
     def compose(self) -> ComposeResult:
         _ = self.t._
@@ -73,12 +95,12 @@ class TimeLimitDialog(ModalScreen[bool]):
         self.remaining -= 1
         self.query_one("#countdown", Static).update(self._countdown())
         if self.remaining <= 0 and self.kind == "idle":
-            self.dismiss(False)
+            self._answer(False)
 
     @on(Button.Pressed, "#act")
     def _act(self) -> None:
-        self.dismiss(True)
+        self._answer(True)
 
     @on(Button.Pressed, "#ok")
     def action_close(self) -> None:
-        self.dismiss(False)
+        self._answer(False)

@@ -30,6 +30,7 @@ from screens import SCREENS
 from screens.base import Frontend, IntentWanted, StepDialog, StepScreen, StepScreenMixin
 from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
+from screens.time_limit import TimeLimitDialog
 from screens.widgets.new_password import NewPasswordFields
 from screens.widgets.textual_adapter import (
     NARROW_BREAKPOINTS,
@@ -240,7 +241,10 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
             steps[-1].apply(view)  # the same step (a demo dialog may stay open over it)
             self.call_after_refresh(self.record_frame, "outcome")
             return
+        warnings: list[TimeLimitDialog] = []
         while not isinstance(self.screen, StepScreenMixin) and len(self.screen_stack) > 1:
+            if isinstance(self.screen, TimeLimitDialog):
+                warnings.append(self.screen.again())  # shown again over the new step
             self.pop_screen()  # a demo dialog open over a step that is left
         kept = 0
         for screen in self._step_screens():
@@ -259,11 +263,15 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
             screen = SCREENS[view.step](view, self.frontend)
             screen.depth = depth
             self.push_screen(screen)
+        for warning in warnings:  # a time limit still runs: its warning stays on top
+            self.push_screen(warning)
         self.call_after_refresh(self.record_frame, "screen" if changed else "outcome")
 
     def _switch_language(self, view: View) -> None:
         """The same step drawn again in the other language, with what was typed (the
         language switch of the login screen)."""
+        while not isinstance(self.screen, StepScreenMixin) and len(self.screen_stack) > 1:
+            self.pop_screen()  # a demo dialog over the login screen (F2 while switching)
         self.frontend = replace(self.frontend, t=Translator(view.language))
         old = self.screen
         if not isinstance(old, StepScreen):

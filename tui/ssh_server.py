@@ -671,7 +671,12 @@ class SshApplication:
         for request in data.split(b"\n"):
             if request != b"extend":
                 continue
-            if self._stopping.is_set() or session.extensions >= self.settings.ssh_session_extensions:
+            if (
+                self._stopping.is_set()
+                or not session.warned_end  # only from the maximum length's warning
+                or session.end_reason is not None
+                or session.extensions >= self.settings.ssh_session_extensions
+            ):
                 log.info("extend_refused client=%s ref=%s", session.client, session.reference)
                 continue
             session.extensions += 1

@@ -104,16 +104,21 @@ class SshSessionApp(MotDePasseApp):
         which key keeps (idle) or extends (maximum length) the session."""
         kind: Literal["idle", "end"] = "idle" if message == IDLE_WARNING else "end"
         self.core.warned(kind)
-        for screen in self.screen_stack:
-            if isinstance(screen, TimeLimitDialog):
-                screen.dismiss(False)  # an older warning gives way to this one
+        if isinstance(self.screen, TimeLimitDialog):
+            self.screen.on_answer = lambda _acted: None
+            self.pop_screen()  # an older warning gives way to this one
         left = self._extensions_left if self._control_fd is not None else 0
         dialog = TimeLimitDialog(
-            self.frontend.t, kind, self._warning_seconds, extension=self._extension_seconds, left=left
+            self.frontend.t,
+            kind,
+            self._warning_seconds,
+            extension=self._extension_seconds,
+            left=left,
+            on_answer=partial(self._answered, kind),
         )
-        self.push_screen(dialog, callback=partial(self._answered, kind))
+        self.push_screen(dialog)
 
-    def _answered(self, kind: str, acted: bool | None) -> None:
+    def _answered(self, kind: str, acted: bool) -> None:
         if kind == "end" and acted and self._control_fd is not None and self._extensions_left > 0:
             try:
                 os.write(self._control_fd, b"extend\n")

@@ -60,7 +60,9 @@ class CaptchaView(Vertical):
         image = self.query_one(".captcha-image", Static)
         fitting = None
         if picture.enabled:
-            room = self.size.width - self.FRAME if self.size.width else 10_000
+            # From the screen's width, not this view's: the body's scroll bar comes and
+            # goes with the drawing's height, which would make the choice flip for ever.
+            room = self.app.size.width - self.FRAME - 4  # the body's padding and scroll bar
             fitting = next(
                 (form for form in (picture.image, *picture.narrower) if _width(form) <= room),
                 None,
@@ -71,7 +73,7 @@ class CaptchaView(Vertical):
         self.set_class(picture.spelled_shown or (picture.enabled and fitting is None), "-spelled")
 
     def on_resize(self) -> None:
-        self._fit()
+        self._fit()  # (the screen was resized: this view too)
 
 
 def _width(image: str) -> int:

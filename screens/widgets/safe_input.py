@@ -16,9 +16,16 @@ class SafeInput(KeyFirstInput):
         Enter: auto-type, a slow link) belong to the field that has the focus now."""
         focused = self.screen.focused  # ``has_focus`` lags: it follows Focus/Blur messages
         if focused is not None and focused is not self:
-            # Back through the app, as if typed now: it goes to the focused widget, and a
-            # key that widget leaves (Tab on a button) reaches the bindings.
-            self.app.post_message(events.Key(event.key, event.character))
+            key = events.Key(event.key, event.character)
+            if isinstance(focused, SafeInput):
+                # Straight into that field's own queue, after the keys already there: through
+                # the app, a Tab among them was taken by the app's binding at once, ahead of
+                # them, and « email⇥password⇥x⏎ » put the password in clear in the CAPTCHA field.
+                focused.post_message(key)
+            else:
+                # Back through the app, as if typed now: it goes to the focused widget, and
+                # a key that widget leaves (Tab on a button) reaches the bindings.
+                self.app.post_message(key)
             return True
         # Tab and Enter move the focus here, in this field's own order of keys, so that the
         # keys after them (already queued for this field) are redirected above.

@@ -189,3 +189,14 @@ def test_the_cursor_follows_the_spelled_captcha_and_a_login_error(tmp_path: Path
         assert walk.stop() == "field"
     finally:
         child.close(force=True)
+
+
+def test_keys_typed_ahead_through_two_fields_keep_their_order(walk: Walk) -> None:
+    """« email⇥password⇥code⏎ » in one write (a password manager, a paste, a slow link):
+    each part lands in its own field. Seen while writing the walks above: the second Tab,
+    passed back through the app, was taken by its binding ahead of the password's keys,
+    and the password went in clear into the CAPTCHA field."""
+    walk.child.send(CHLOE + "\t" + CHLOE_PASSWORD + "\tx\r")
+    walk.wait_for("Mot de passe expiré")
+    assert CHLOE_PASSWORD not in walk.text()
+    assert "Hibiscus" not in walk.text()

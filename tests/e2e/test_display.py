@@ -178,6 +178,11 @@ def test_only_display_settings_pass_from_the_ssh_client() -> None:
         "COLORTERM": "truecolor",
     }
     assert display_environment({"NO_COLOR": "", "COLORTERM": "\x1b]0;x"}) == {}
+    assert display_environment({"MOTDEPASSE_THEME": "contraste", "MOTDEPASSE_CURSOR": "visible"}) == {
+        "MOTDEPASSE_THEME": "contraste",
+        "MOTDEPASSE_CURSOR": "visible",
+    }
+    assert display_environment({"MOTDEPASSE_THEME": "../../etc", "MOTDEPASSE_CURSOR": "blink"}) == {}
 
 
 @pytest.fixture
@@ -216,3 +221,41 @@ def test_no_colour_over_ssh_when_the_client_sends_no_color(server: Server) -> No
         assert colour_parameters(bytes(colour.raw))
     finally:
         colour.close()
+
+
+def backgrounds(output: bytes) -> set[tuple[int, int, int]]:
+    """The 24-bit background colours in ``output``."""
+    found = set()
+    for parameters in colour_parameters(output):
+        for red, green, blue in re.findall(r"48;2;(\d+);(\d+);(\d+)", parameters):
+            found.add((int(red), int(green), int(blue)))
+    return found
+
+
+def high_contrast(colours: set[tuple[int, int, int]]) -> bool:
+    """Black, and the yellow of the title bar and of the focus (black on yellow)."""
+    return (0, 0, 0) in colours and any(r >= 250 and g >= 250 and b <= 20 for r, g, b in colours)
+
+
+def test_the_ssh_user_name_contraste_chooses_the_high_contrast_theme(server: Server) -> None:
+    env = client_env()
+    env["COLORTERM"] = "truecolor"
+    seen = {}
+    for user in ("contraste", "lila"):
+        child = pexpect.spawn(
+            SSH,
+            ["-tt", "-p", str(server.port), *SSH_OPTIONS, "-o", "SendEnv=COLORTERM", f"{user}@{server.host}"],
+            env=env,
+            dimensions=(24, 80),
+            echo=False,
+        )
+        term = Pty(child)
+        try:
+            term.pump_until(LOGIN_TITLE)
+            term.settle()
+            seen[user] = high_contrast(backgrounds(bytes(term.raw)))
+            if user == "contraste":
+                assert "Affichage : contraste élevé" in "\n".join(term.screen.display).replace("\xa0", " ")
+        finally:
+            term.close()
+    assert seen == {"contraste": True, "lila": False}

@@ -586,3 +586,33 @@ def test_the_server_makes_the_secret_key_before_it_serves_and_keeps_its_host_key
     key = server.data_dir / "ssh_host_ed25519_key"
     assert key.stat().st_mode & 0o777 == 0o600
     assert server.data_dir.stat().st_mode & 0o777 == 0o700
+
+
+async def test_a_session_cannot_extend_itself_beyond_the_limit_or_outside_the_warning(tmp_path: Path) -> None:
+    """The control pipe (« Prolonger la session »): the server counts the extensions, not
+    the session process, and takes them only from the maximum length's warning."""
+    import os
+
+    from domain.settings import load_settings
+    from tui.ssh_server import Session, SshApplication
+
+    application = SshApplication(load_settings(data_dir=tmp_path, ssh_session_extensions=2))
+    session = Session("TEST-0001", "127.0.0.1", "lila", "xterm", (80, 24))
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    try:
+        os.write(write, b"extend\n")  # before any warning: refused
+        application._control(session, read)
+        assert session.extensions == 0
+        for expected in (1, 2, 2):  # the third is beyond the limit
+            session.warned_end = True
+            os.write(write, b"extend\n")
+            application._control(session, read)
+            assert session.extensions == expected
+        session.warned_end = True
+        os.write(write, b"extend\nextend\n\x00garbage\n")  # a flood changes nothing
+        application._control(session, read)
+        assert session.extensions == 2
+    finally:
+        os.close(read)
+        os.close(write)

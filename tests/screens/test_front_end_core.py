@@ -250,3 +250,34 @@ async def test_the_language_switch_keeps_what_was_typed(tmp_path: Path) -> None:
             assert app.core.language == "fr"
     finally:
         services.close()
+
+
+async def test_a_time_limit_warning_stays_on_top_when_the_step_changes(tmp_path: Path) -> None:
+    """A step that ends while the maximum length's warning is up (a slow Argon2 step) must
+    not take the warning away: the user would never get to extend the session."""
+    from textual.widgets import Button
+
+    from domain.session.intents import OpenForgot
+    from screens.time_limit import TimeLimitDialog
+    from tests.ui_helpers import make_app, make_services, settle
+
+    services = make_services(tmp_path)
+    app = make_app(services, "fr")
+    answers: list[bool] = []
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            app.push_screen(
+                TimeLimitDialog(app.frontend.t, "end", 60, extension=1800, left=2, on_answer=answers.append)
+            )
+            await pilot.pause()
+            app.submit(OpenForgot(""), check_revision=False)
+            await settle(pilot, app)
+            assert isinstance(app.screen, TimeLimitDialog)
+            assert type(app.screen_stack[-2]).__name__ == "EmailStepScreen"
+            app.screen.query_one("#act", Button).press()
+            await settle(pilot, app)
+            assert answers == [True]
+            assert type(app.screen).__name__ == "EmailStepScreen"
+    finally:
+        services.close()
