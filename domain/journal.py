@@ -39,6 +39,20 @@ def unpack(data: str) -> str:
     return zlib.decompress(base64.b64decode(data)).decode()
 
 
+_HEARD_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = frozenset(" -._/\t")
+
+
+def normalize_reference(text: str) -> str | None:
+    """A session reference as a user reads it on the phone and an agent types it: case,
+    spaces, hyphens and dots ignored, O taken for 0, I and L for 1 (what Crockford's base 32
+    is made for: its alphabet has none of them). None when it cannot be a reference."""
+    letters = "".join(ch for ch in text.upper() if ch not in _SEPARATORS).translate(_HEARD_AS)
+    if len(letters) != 8 or any(ch not in REFERENCE_ALPHABET for ch in letters):
+        return None
+    return f"{letters[:4]}-{letters[4:]}"
+
+
 def new_reference() -> str:
     """A short reference a user can read on the phone, e.g. ``K7QF-92DX``."""
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))

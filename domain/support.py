@@ -28,6 +28,7 @@ from domain import accounts, admin
 from domain.accounts import AccountCard, AccountError
 from domain.expiry import ExpiryStatus
 from domain.i18n import N_, Translator
+from domain.journal import normalize_reference
 from domain.models import (
     Account,
     AnswerFailure,
@@ -261,6 +262,17 @@ def audit(
         uow.commit()
 
 
+def session_reference(services: Services, staff: StaffIdentity, text: str) -> str | None:
+    """The reference of an existing session that ``text`` spells (however it was heard:
+    see :func:`normalize_reference`), for the console's search box; None otherwise."""
+    require_allowed(services, staff, "search")
+    reference = normalize_reference(text)
+    if reference is None:
+        return None
+    with services.uow() as uow:
+        return reference if uow.session.get(SessionRecord, reference) is not None else None
+
+
 def search(services: Services, staff: StaffIdentity, query: str, limit: int = 20) -> list[AccountCard]:
     """Accounts by email, subscriber number or name (parts of them)."""
     require_allowed(services, staff, "search")
@@ -363,7 +375,7 @@ def open_session(
 ) -> tuple[SessionRecord | None, list[Event], list[Frame]]:
     """A session by the reference the user reads on the phone."""
     require_allowed(services, staff, "view_session")
-    reference = reference.strip().upper()
+    reference = normalize_reference(reference) or reference.strip().upper()
     found = timeline(services, reference)
     record = found[0]
     audit(

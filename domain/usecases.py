@@ -119,6 +119,9 @@ class PasswordCheck:
     """The account was deactivated by this check: its password expired this many days ago."""
     unusable: str | None = None
     """The parameter (``email``, ``password``) whose text cannot be used (status UNUSABLE)."""
+    account_id: int | None = None
+    """The account the email names, also when refused: for the journal only (support finds
+    the session of « my password doesn't work » on the account's card). Never shown."""
 
     def wait_seconds(self) -> int:
         return max(1, int(self.wait.total_seconds() + 0.999))
@@ -153,7 +156,7 @@ def _check_password(
             uow.session.add(credential)
     if not ok:
         throttle.record_failure(uow, keys, now)
-        return PasswordCheck(PasswordStatus.INVALID), None
+        return PasswordCheck(PasswordStatus.INVALID, account_id=account.id if account else None), None
     assert account is not None and credential is not None
     throttle.clear(uow, keys[0])
     expiry = services.expiry(credential.expires_on)

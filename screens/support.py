@@ -178,11 +178,11 @@ class SupportSearchScreen(SupportScreen):
         _ = self._
         assert self.staff is not None
         yield Static(_("Signed in as {staff}").format(staff=self.staff.label), markup=False, classes="intro")
-        yield Label(_("Find an account (email, subscriber number, name)"), classes="field-label")
+        yield Label(_("Find an account (email, subscriber number, name) or a session reference"), classes="field-label")
         yield SafeInput(id="query", max_length=100, compact=True)
         yield OptionList(id="results")
         yield Label(_("Open a session by its reference"), classes="field-label")
-        yield SafeInput(id="reference", max_length=9, compact=True, placeholder="K7QF-92DX")
+        yield SafeInput(id="reference", max_length=24, compact=True, placeholder="K7QF-92DX")
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
@@ -194,6 +194,11 @@ class SupportSearchScreen(SupportScreen):
     async def _find(self, query: str) -> None:
         assert self.staff is not None
         try:
+            # A session reference typed here (the user read it on the phone) opens it.
+            reference = await asyncio.to_thread(support.session_reference, self.console.services, self.staff, query)
+            if reference is not None:
+                self.post_message(OpenSession(reference))
+                return
             cards = await asyncio.to_thread(support.search, self.console.services, self.staff, query)
         except StaffRevoked:
             self.post_message(StaffNoLongerAllowed(self.staff))

@@ -306,12 +306,12 @@ def test_journal_show_export_and_purge_are_audited(capsys: pytest.CaptureFixture
     to) is in the staff audit, as the support console's staff are."""
     record_session()
     operator = f"operator:{pwd.getpwuid(os.geteuid()).pw_name}"
-    code, out, _ = run(capsys, "journal", "show", "test-0001")
+    code, out, _ = run(capsys, "journal", "show", "test ooo1")  # as heard: O for 0, spaced
     assert code == 0 and "screen   login" in out
     code, _, _ = run(capsys, "journal", "export", "TEST-0001", "-o", str(tmp_path / "s.cast"))
     assert code == 0
-    code, _, err = run(capsys, "journal", "show", "NOPE-0000")
-    assert code == 1 and "no session NOPE-0000" in err
+    code, _, err = run(capsys, "journal", "show", "ZZZZ-0000")
+    assert code == 1 and "no session ZZZZ-0000" in err
     code, _, _ = run(capsys, "journal", "purge", "--older-than", "30")
     assert code == 0
     rows = staff_audit()
@@ -324,7 +324,7 @@ def test_journal_show_export_and_purge_are_audited(capsys: pytest.CaptureFixture
     details = [json.loads(row.detail) for row in rows]
     assert details[0] == {"command": "journal show", "reference": "TEST-0001", "found": True}
     assert details[1]["command"] == "journal export" and details[1]["found"] is True
-    assert details[2] == {"command": "journal show", "reference": "NOPE-0000", "found": False}
+    assert details[2] == {"command": "journal show", "reference": "ZZZZ-0000", "found": False}
     assert details[3] == {"older_than_days": 30, "deleted": 0}
 
 

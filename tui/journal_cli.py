@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from domain.journal import normalize_reference
 from domain.replay import TRANSCRIPT, asciicast, purge, timeline, timeline_lines
 from domain.services import build_services
 from domain.support import audit
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             audit(services, operator, "purge_sessions", older_than_days=args.older_than, deleted=count)
             say(f"{count} session(s) deleted", out)
             return EXIT_OK
-        reference = args.reference.strip().upper()
+        reference = normalize_reference(args.reference) or args.reference.strip().upper()
         # a lone surrogate (invalid bytes in the argument) names no session
         record, events, frames = timeline(services, reference) if encodable(reference) else (None, [], [])
         # Users' sessions are personal data: who looked at one, or tried to, is audited

@@ -204,6 +204,8 @@ def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
         core.outcome("account_deactivated", reason="expired", days=check.deactivated_days)
     if check.card is not None:
         core.journal.link_account(check.card.id)
+    elif check.account_id is not None:  # a wrong password for an existing account
+        core.journal.link_account(check.account_id)
     refused = (("password", ""),)
     if check.status is PasswordStatus.UNUSABLE:
         core.outcome("login_refused", reason="unusable_text")

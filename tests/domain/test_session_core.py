@@ -584,3 +584,20 @@ def test_an_expired_captcha_is_told_apart_from_a_wrong_one(captcha_services, cap
     view = core.send(LogIn(LILA, LILA_PASSWORD, core.captcha.current.solution), revision=view.revision)
     assert codes(view) == ["captcha_expired"] and view.notes[0].field == "captcha"
     assert ("outcome", "login_refused", {"reason": "captcha_expired"}) in events(captcha_services, core)
+
+
+def test_a_session_of_refused_logins_is_on_the_accounts_card(services, demo) -> None:
+    """Issue 13, the most common call (« my password doesn't work »): a session with only
+    wrong passwords for an existing account is linked to it, so support finds it on the
+    card; an unknown email links nothing."""
+    from domain.models import Account, SessionRecord
+
+    core = SessionCore(services, client_address="192.0.2.10")
+    walk(core, [LogIn(LILA, "pas-le-bon-mot-de-passe", "x")])
+    other = SessionCore(services, client_address="192.0.2.11")
+    walk(other, [LogIn("personne@example.fr", "pas-le-bon-mot-de-passe", "x")])
+    services.journal_writer.flush()
+    with services.uow() as uow:
+        lila = uow.session.exec(select(Account).where(Account.email == LILA)).one()
+        assert uow.session.get(SessionRecord, core.reference).account_id == lila.id
+        assert uow.session.get(SessionRecord, other.reference).account_id is None

@@ -352,3 +352,35 @@ async def test_results_that_arrive_after_their_screen_is_gone_are_dropped(tmp_pa
         assert isinstance(app.screen, SupportSignInScreen)
         assert app.is_running
     services.close()
+
+
+@pytest.mark.parametrize("heard", ["test-0001", "TEST0001", "test 0001", "TEST-OOO1", "test ooo l", "T.E.S.T.0.0.0.I"])
+def test_a_reference_is_found_however_it_was_heard(heard: str) -> None:
+    """Issue 13: lower case, no hyphen, spaces, O for 0, I or L for 1 (the alphabet,
+    Crockford's base 32, has no O, I, L: they can only be 0 and 1)."""
+    from domain.journal import normalize_reference
+
+    assert normalize_reference(heard) == REFERENCE
+
+
+@pytest.mark.parametrize("not_one", ["", "TEST-001", "TEST-00011", "TEST-000U", "durand", "TEST-000\u00e9"])
+def test_what_cannot_be_a_reference(not_one: str) -> None:
+    from domain.journal import normalize_reference
+
+    assert normalize_reference(not_one) is None
+
+
+async def test_the_search_box_opens_a_session_by_its_reference_as_heard(tmp_path: Path) -> None:
+    """The agent types in the one box they see first what the user reads on the phone."""
+    services = await user_session(tmp_path)
+    support.add_staff(services, "agent.martin", "Agent Martin", STAFF_PASSWORD)
+    app = SupportApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"agent.martin", "tab", *STAFF_PASSWORD, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SupportSearchScreen))
+        await pilot.press(*"test ooo1", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SupportSessionScreen))
+        assert "Connexion à mon espace professionnel" in text_of(app)
+    assert ("agent.martin", "view_session") in [(s.split(":")[-1], a) for s, a in actions_of(services)]
+    services.close()
