@@ -46,6 +46,11 @@ class FieldError(Static):
         self.field_name = field_name
 
 
+class ScreenResized(Message):
+    """A step screen took its new size (after the app's): the frame to record is ready
+    once it is drawn."""
+
+
 @dataclass(frozen=True)
 class Frontend:
     """What the app gives every screen besides the view."""
@@ -77,6 +82,11 @@ class StepScreenMixin:
     def send(self, intent: Intent, *, check_revision: bool = True) -> None:
         assert isinstance(self, Screen)
         self.post_message(IntentWanted(intent, check_revision))
+
+    def on_resize(self) -> None:
+        assert isinstance(self, Screen)
+        if self.is_current:
+            self.post_message(ScreenResized())
 
     def action_back(self) -> None:
         """Escape: one step back, when this step has a way back."""

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from rich.console import Console, RenderableType
 from rich.traceback import Traceback
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
@@ -27,7 +28,7 @@ from domain.session import SessionCore, View
 from domain.session.intents import EndSession, Intent, OpenAdvice, Tick
 from domain.settings import Language
 from screens import SCREENS
-from screens.base import Frontend, IntentWanted, StepDialog, StepScreen, StepScreenMixin
+from screens.base import Frontend, IntentWanted, ScreenResized, StepDialog, StepScreen, StepScreenMixin
 from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
 from screens.time_limit import TimeLimitDialog
@@ -141,6 +142,8 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         """How the session ends when the app exits (a subclass may say why)."""
         self.crashed = False
         """The session ended on an unhandled exception (journaled as a crash)."""
+        self._logged_size: tuple[int, int] | None = None
+        self._resize_frame_due = False
 
     @property
     def core(self) -> SessionCore:
@@ -169,6 +172,7 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         self.frontend = Frontend(
             Translator(self.core.language), self.core.estimate, self.demo_accounts, self.core.captcha.shown
         )
+        self._logged_size = (self.size.width, self.size.height)  # the session's start says it
         self.show(self.core.view())
         self.set_interval(TICK_SECONDS, self._tick)
         if self.steady_cursor:
@@ -303,10 +307,23 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
 
     # What only the front end sees: the frames, the size
 
-    def on_resize(self) -> None:
-        if self._core is not None:
-            self._core.resized(self.size.width, self.size.height)
-            self.call_after_refresh(self.record_frame, "resize")
+    def on_resize(self, event: events.Resize) -> None:
+        """The journal says the new size (``self.size`` may still be the old one here);
+        the frame is recorded once the screen has its new layout (:class:`ScreenResized`)."""
+        size = (event.size.width, event.size.height)
+        if self._core is not None and size != self._logged_size:
+            self._logged_size = size
+            self._core.resized(*size)
+
+    def on_screen_resized(self, message: ScreenResized) -> None:
+        message.stop()
+        if not self._resize_frame_due:  # one frame for the screens a resize reaches
+            self._resize_frame_due = True
+            self.call_after_refresh(self._record_resize)
+
+    def _record_resize(self) -> None:
+        self._resize_frame_due = False
+        self.record_frame("resize")
 
     def capture(self) -> str:
         """The screen as the user sees it, as ANSI text."""

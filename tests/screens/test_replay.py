@@ -171,3 +171,25 @@ async def test_no_secret_in_the_journal_after_every_procedure(tmp_path: Path) ->
         assert not any(secret in text for text in texts), secret
     assert any("password_changed" in row.name for row in rows)
     services.close()
+
+
+async def test_a_resize_is_journaled_with_its_new_size_and_its_frame_in_the_new_layout(tmp_path: Path) -> None:
+    """Issue 13: the journal logged the previous size (a resize to 120×35 said 80×24), and
+    the frame was the old layout labelled with the new size."""
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(120, 35)
+        for _ in range(5):
+            await pilot.pause()
+    services.journal_writer.flush()
+    _record, events, frames = timeline(services, REFERENCE)
+    resizes = [event.detail for event in events if event.name == "resize"]
+    assert resizes == [{"columns": 120, "rows": 35}]
+    last = [frame for frame in frames if frame.reason == "resize"][-1]
+    lines = plain(last.ansi).splitlines()
+    assert (last.columns, last.rows) == (120, 35)
+    assert len(lines) == 35, len(lines)
+    assert lines[0].rstrip().endswith(REFERENCE) and len(lines[0].rstrip()) > 80  # drawn at 120 columns
+    services.close()
