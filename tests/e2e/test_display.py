@@ -192,17 +192,23 @@ def server(tmp_path: Path) -> Iterator[Server]:
     assert running.terminate(timeout=15) == 0
 
 
-def test_no_colour_over_ssh_when_the_client_sends_no_color(server: Server) -> None:
+def ssh_pty(server: Server, user: str = "lila", **sent: str) -> Pty:
+    """The real ssh client on an 80×24 pty, sending the environment variables ``sent``."""
     env = client_env()
-    env["NO_COLOR"] = "1"
+    env.update(sent)
+    options = [option for name in sent for option in ("-o", f"SendEnv={name}")]
     child = pexpect.spawn(
         SSH,
-        ["-tt", "-p", str(server.port), *SSH_OPTIONS, "-o", "SendEnv=NO_COLOR", f"lila@{server.host}"],
+        ["-tt", "-p", str(server.port), *SSH_OPTIONS, *options, f"{user}@{server.host}"],
         env=env,
         dimensions=(24, 80),
         echo=False,
     )
-    term = Pty(child)
+    return Pty(child)
+
+
+def test_no_colour_over_ssh_when_the_client_sends_no_color(server: Server) -> None:
+    term = ssh_pty(server, NO_COLOR="1")
     try:
         term.pump_until(LOGIN_TITLE)
         term.child.send(b"\t")
@@ -211,10 +217,7 @@ def test_no_colour_over_ssh_when_the_client_sends_no_color(server: Server) -> No
     finally:
         term.close()
     # and without NO_COLOR the same server sends colour (the test can fail)
-    child = pexpect.spawn(
-        SSH, ["-tt", "-p", str(server.port), *SSH_OPTIONS, f"lila@{server.host}"], env=client_env(), dimensions=(24, 80)
-    )
-    colour = Pty(child)
+    colour = ssh_pty(server)
     try:
         colour.pump_until(LOGIN_TITLE)
         colour.settle()
@@ -238,18 +241,9 @@ def high_contrast(colours: set[tuple[int, int, int]]) -> bool:
 
 
 def test_the_ssh_user_name_contraste_chooses_the_high_contrast_theme(server: Server) -> None:
-    env = client_env()
-    env["COLORTERM"] = "truecolor"
     seen = {}
     for user in ("contraste", "lila"):
-        child = pexpect.spawn(
-            SSH,
-            ["-tt", "-p", str(server.port), *SSH_OPTIONS, "-o", "SendEnv=COLORTERM", f"{user}@{server.host}"],
-            env=env,
-            dimensions=(24, 80),
-            echo=False,
-        )
-        term = Pty(child)
+        term = ssh_pty(server, user, COLORTERM="truecolor")
         try:
             term.pump_until(LOGIN_TITLE)
             term.settle()

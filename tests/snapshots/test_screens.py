@@ -226,8 +226,15 @@ CASES: list[tuple[str, Language, Steps]] = [
 
 @pytest.mark.parametrize(("name", "lang", "steps"), CASES, ids=[f"{n}-{lang}" for n, lang, _ in CASES])
 def test_screen(snap_compare, tmp_path: Path, name: str, lang: Language, steps: Steps) -> None:  # type: ignore[no-untyped-def]
+    assert compare(snap_compare, tmp_path, lang, steps)
+
+
+def compare(snap_compare, tmp_path: Path, lang: Language, steps: Steps, theme: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """The screen ``steps`` lead to, at 80×24, against its snapshot."""
     services = make_services(tmp_path)
     app = make_app(services, lang)
+    if theme is not None:
+        app.choose_theme(theme)
 
     async def run_before(pilot: Pilot[None]) -> None:
         await pilot.pause()
@@ -235,7 +242,7 @@ def test_screen(snap_compare, tmp_path: Path, name: str, lang: Language, steps: 
         await pilot.pause()
 
     try:
-        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+        return bool(snap_compare(app, terminal_size=(80, 24), run_before=run_before))
     finally:
         services.close()
 
@@ -247,16 +254,4 @@ THEMED = [(name, steps) for name, lang, steps in CASES if lang == "fr"]
 @pytest.mark.parametrize(("name", "steps"), THEMED, ids=[name for name, _ in THEMED])
 def test_screen_in_theme(snap_compare, tmp_path: Path, name: str, steps: Steps, theme: str) -> None:  # type: ignore[no-untyped-def]
     """Issue 12: each screen in the high-contrast and the terminal-palette themes."""
-    services = make_services(tmp_path)
-    app = make_app(services, "fr")
-    app.choose_theme(theme)
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        await steps(pilot, app)
-        await pilot.pause()
-
-    try:
-        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
-    finally:
-        services.close()
+    assert compare(snap_compare, tmp_path, "fr", steps, theme)
