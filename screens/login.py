@@ -97,7 +97,11 @@ class LoginScreen(CaptchaScreen):
     def _display(self) -> None:
         """« Affichage »: the next theme, at once (standard, high contrast, terminal colours)."""
         install_themes(self.app, next_theme(theme_name(self.app)))
-        self.query_one("#display", Button).label = self._display_label()
+        button = self.query_one("#display", Button)
+        button.label = self._display_label()
+        button.refresh(layout=True)  # a longer label: a wider button (Textual keeps the old size)
+        for row in self.query(ButtonRow):
+            row.fit()
 
     @on(Button.Pressed, "#language")
     def _language(self) -> None:

@@ -140,3 +140,26 @@ async def test_after_a_resize_the_cursor_is_on_the_focused_widget(tmp_path: Path
                 assert app.cursor_position == point
     finally:
         services.close()
+
+
+async def test_the_display_button_goes_through_the_themes_and_its_label_stays_whole(tmp_path: Path) -> None:
+    """« Affichage : standard » → « … contraste élevé » → « … couleurs du terminal »: a
+    longer label widens (or wraps) its button, never cut (Textual kept the old size)."""
+    from textual.widgets import Button
+
+    services = make_services(tmp_path)
+    app = make_app(services, "fr")
+    try:
+        async with app.run_test(size=(40, 15)) as pilot:
+            await pilot.pause()
+            themes = []
+            for _ in range(3):
+                app.screen.query_one("#display", Button).press()
+                for _ in range(3):
+                    await pilot.pause()
+                themes.append(app.theme)
+                assert problems(app) == []
+            assert themes == ["motdepasse-contraste", "motdepasse-ansi", "motdepasse-standard"]
+            assert str(app.screen.query_one("#display", Button).label) == "Affichage\xa0: standard"
+    finally:
+        services.close()
