@@ -25,12 +25,26 @@ class Intent:
     the CAPTCHA spelled out): an intent made for the view before it still counts."""
 
     def facts(self) -> dict[str, object]:
-        """What the journal may keep of this intent: never a secret, at most its length."""
+        """What the journal may keep of this intent: never a secret, at most its length band."""
         return {}
 
     def texts(self) -> dict[str, str]:
         """What was typed, by the name of the view's field it was typed in."""
         return {}
+
+
+def length_band(secret: str) -> str:
+    """How long a secret was, as the journal keeps it: a band (``0``, ``1-7``, ``8-19``,
+    ``20-39``, ``40+``), never the exact count — every support agent reads the journal, and
+    an exact length narrows a guess. Enough to tell « nothing typed », « far too short » or
+    « a paste of something else » on the phone."""
+    n = len(secret)
+    if n == 0:
+        return "0"
+    for upper, band in ((7, "1-7"), (19, "8-19"), (39, "20-39")):
+        if n <= upper:
+            return band
+    return "40+"
 
 
 # « Connexion »
@@ -44,7 +58,7 @@ class LogIn(Intent):
     captcha: str = field(repr=False)
 
     def facts(self) -> dict[str, object]:
-        return {"email_length": len(self.email), "password_length": len(self.password)}
+        return {"email_length": len(self.email), "password_length": length_band(self.password)}
 
     def texts(self) -> dict[str, str]:
         return {"email": self.email, "password": self.password, "captcha": self.captcha}
@@ -115,7 +129,7 @@ class SubmitAnswer(Intent):
     answer: str = field(repr=False)
 
     def facts(self) -> dict[str, object]:
-        return {"answer_length": len(self.answer)}
+        return {"answer_length": length_band(self.answer)}
 
     def texts(self) -> dict[str, str]:
         return {"answer": self.answer}
@@ -128,7 +142,7 @@ class SubmitNewPassword(Intent):
     confirmation: str = field(repr=False)
 
     def facts(self) -> dict[str, object]:
-        return {"length": len(self.password), "confirmation_length": len(self.confirmation)}
+        return {"length": length_band(self.password), "confirmation_length": length_band(self.confirmation)}
 
     def texts(self) -> dict[str, str]:
         return {"new": self.password, "confirm": self.confirmation}
@@ -144,7 +158,11 @@ class SubmitPasswords(Intent):
     confirmation: str = field(repr=False)
 
     def facts(self) -> dict[str, object]:
-        return {"old_length": len(self.old), "length": len(self.new), "confirmation_length": len(self.confirmation)}
+        return {
+            "old_length": length_band(self.old),
+            "length": length_band(self.new),
+            "confirmation_length": length_band(self.confirmation),
+        }
 
     def texts(self) -> dict[str, str]:
         return {"old": self.old, "new": self.new, "confirm": self.confirmation}
@@ -225,9 +243,9 @@ class SubmitChange(Intent):
     def facts(self) -> dict[str, object]:
         return {
             "ticked": self.ticked,
-            "length": len(self.password),
-            "confirmation_length": len(self.confirmation),
-            "answer_length": len(self.answer),
+            "length": length_band(self.password),
+            "confirmation_length": length_band(self.confirmation),
+            "answer_length": length_band(self.answer),
         }
 
     def texts(self) -> dict[str, str]:

@@ -45,6 +45,7 @@ from domain.session.intents import (
     SwitchLanguage,
     Tick,
     TickNewPassword,
+    length_band,
 )
 from domain.session.states import (
     Advice,
@@ -180,13 +181,13 @@ def check_captcha(core: SessionCore, state: State, typed: str, outcome: str) -> 
     return stay(core, state, notes=(error(message, code=code, field="captcha"),), focus="captcha")
 
 
-def refused_password(core: SessionCore, result: ChangeResult, lengths: dict[str, int]) -> Move:
+def refused_password(core: SessionCore, result: ChangeResult, lengths: dict[str, str]) -> Move:
     core.outcome("password_refused", reasons=list(result.reasons), **lengths)
     return stay(core, notes=violation_notes(result.violations), resets=(("confirm", ""),), focus="new")
 
 
-def lengths(password: str, confirmation: str) -> dict[str, int]:
-    return {"length": len(password), "confirmation_length": len(confirmation)}
+def lengths(password: str, confirmation: str) -> dict[str, str]:
+    return {"length": length_band(password), "confirmation_length": length_band(confirmation)}
 
 
 # « Connexion »
@@ -305,14 +306,14 @@ def forgot_answer(core: SessionCore, state: ForgotQuestion, intent: SubmitAnswer
     if check.status is AnswerStatus.LOCKED:
         assert check.locked_until is not None
         if check.evaluated:
-            core.outcome("answer_refused", reason="wrong_answer", length=len(intent.answer))
+            core.outcome("answer_refused", reason="wrong_answer", length=length_band(intent.answer))
         else:
             reason = "locked_client" if check.lock is LockScope.CLIENT else "locked"
             core.outcome("procedure_refused", reason=reason, until=check.locked_until)
         note = locked_note(core, check.locked_until, "answer", scope=check.lock)
         return stay(core, notes=(note,), resets=cleared, focus="answer")
     if check.status is AnswerStatus.WRONG:
-        core.outcome("answer_refused", reason="wrong_answer", length=len(intent.answer))
+        core.outcome("answer_refused", reason="wrong_answer", length=length_band(intent.answer))
         note = error(m.WRONG_ANSWER, code="wrong_answer", field="answer")
         return stay(core, notes=(note,), resets=cleared, focus="answer")
     if check.status is AnswerStatus.DEACTIVATED:
@@ -394,7 +395,7 @@ def expired_passwords(core: SessionCore, state: ExpiredPasswords, intent: Submit
         note = error(m.THROTTLED, code="throttled", seconds=result.wait_seconds())
         return stay(core, notes=(note,), resets=cleared, focus="old")
     if result.status is ChangeStatus.WRONG_OLD:
-        core.outcome("old_password_refused", reason="invalid", length=len(intent.old))
+        core.outcome("old_password_refused", reason="invalid", length=length_band(intent.old))
         return stay(core, notes=(error(m.WRONG_OLD, code="wrong_old_password"),), resets=cleared, focus="old")
     if result.status is ChangeStatus.DEACTIVATED:
         if result.deactivated_days is not None:
@@ -500,14 +501,14 @@ def submit_change(core: SessionCore, state: ChangeCredentials, intent: SubmitCha
         return core.signed_out("deactivated" if result.status is ChangeStatus.DEACTIVATED else "credentials_changed")
     if result.status is ChangeStatus.LOCKED:
         if result.evaluated:
-            core.outcome("change_refused", reason="wrong_answer", length=len(intent.answer))
+            core.outcome("change_refused", reason="wrong_answer", length=length_band(intent.answer))
         else:
             core.outcome("change_refused", reason="locked")
         assert result.locked_until is not None
         note = locked_note(core, result.locked_until, "answer", scope=result.lock)
         return stay(core, state, notes=(note,), resets=cleared, focus="answer")
     if result.status is ChangeStatus.WRONG_ANSWER:
-        core.outcome("change_refused", reason="wrong_answer", length=len(intent.answer))
+        core.outcome("change_refused", reason="wrong_answer", length=length_band(intent.answer))
         note = error(m.WRONG_ANSWER, code="wrong_answer", field="answer")
         return stay(core, state, notes=(note,), resets=cleared, focus="answer")
     if not result.changed:

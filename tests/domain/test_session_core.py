@@ -569,7 +569,7 @@ def test_a_lock_reached_on_the_change_screen_tells_the_holder(services, demo) ->
     view = walk(holder, [OpenChange(), SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paule")])
     assert codes(view) == ["locked"]
     assert [e.kind for e in emails(services)] == ["procedure_locked"]
-    assert ("outcome", "change_refused", {"reason": "wrong_answer", "length": 5}) in events(services, holder)
+    assert ("outcome", "change_refused", {"reason": "wrong_answer", "length": "1-7"}) in events(services, holder)
     assert codes(walk(holder, [SubmitChange(True, NEW_PASSWORD, NEW_PASSWORD, "Paul")])) == ["locked"]
     assert [e.kind for e in emails(services)] == ["procedure_locked"]
 
@@ -601,3 +601,17 @@ def test_a_session_of_refused_logins_is_on_the_accounts_card(services, demo) -> 
         lila = uow.session.exec(select(Account).where(Account.email == LILA)).one()
         assert uow.session.get(SessionRecord, core.reference).account_id == lila.id
         assert uow.session.get(SessionRecord, other.reference).account_id is None
+
+
+def test_the_journal_keeps_a_band_of_each_secrets_length_never_the_count(services, demo) -> None:
+    """Issue 13: every agent reads the journal; « password_length=18 » narrowed a guess."""
+    from domain.session.intents import length_band
+
+    assert [length_band("x" * n) for n in (0, 1, 7, 8, 19, 20, 39, 40, 500)] == [
+        "0", "1-7", "1-7", "8-19", "8-19", "20-39", "20-39", "40+", "40+",
+    ]  # fmt: skip
+    core = SessionCore(services)
+    walk(core, [LogIn(LILA, "x" * 18, "x")])
+    services.journal_writer.flush()
+    login = [detail for kind, name, detail in events(services, core) if (kind, name) == ("action", "login")]
+    assert login == [{"step": "login", "email_length": len(LILA), "password_length": "8-19"}]
