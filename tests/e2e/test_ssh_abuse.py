@@ -284,7 +284,9 @@ def test_a_session_that_does_not_end_when_asked_is_killed_after_the_grace(
             os.kill(pid, signal.SIGCONT)
     line = server.wait_for_log(rf"^\S+ disconnect .*ref={reference} .*")[0]
     assert log_fields(line)["killed"] == "yes", line
-    assert log_fields(line)["end"] == "client_closed", line
+    # ssh, hung up, closes its channel and exits; whether the server reads the channel's
+    # close before the TCP connection's end is the client's race (seen once in CI)
+    assert log_fields(line)["end"] in {"client_closed", "connection_lost"}, line
     print(f"\nstopped session killed {gone:.1f}s after its client left (grace 1 s)")
 
 
