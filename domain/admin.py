@@ -1,23 +1,30 @@
 """Operators' use cases: find, list, import, set the expiry, deactivate and reactivate
-accounts. The command line (``motdepasse accounts …``) is a thin layer over these."""
+accounts, lift their locks, read the staff audit. The command line (``motdepasse
+accounts …``, ``staff audit``) is a thin layer over these.
+
+A use case that changes something takes the ``actor`` (the staff audit label:
+``operator:USER`` for an operator's command) and writes its audit row in the unit of
+work of the change: a change is never committed without its record, nor the reverse."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
-from sqlmodel import col, or_, select
+from sqlmodel import col, delete, func, or_, select
 
 from domain import accounts
 from domain.accounts import AccountCard, AccountError
 from domain.i18n import Translator
-from domain.models import Account, AccountBase
+from domain.models import Account, AccountBase, AnswerFailure, LoginFailure, PasswordCredential, StaffAudit
 from domain.registration import Registration, register_all, secret_problem
 from domain.services import Services
+from domain.storage import UnitOfWork
 from domain.text import email_key, encodable, normalise_answer, printable
 
 CSV_COLUMNS = (
@@ -52,57 +59,255 @@ def find(services: Services, key: str) -> AccountCard:
         return accounts.card(uow.session, account)
 
 
-def list_cards(services: Services) -> list[AccountCard]:
+STATUSES = ("active", "deactivated")
+
+
+def list_cards(
+    services: Services,
+    *,
+    status: str | None = None,
+    search: str | None = None,
+    expiring_within: int | None = None,
+    expired: bool = False,
+) -> list[AccountCard]:
+    """Accounts by subscriber number, filtered: ``status`` (``active``, ``deactivated``);
+    ``search``, a part of the email, subscriber number or names (any case; ``%`` and
+    ``_`` are plain characters); ``expiring_within`` DAYS, a password whose last valid
+    day is today or within DAYS days (the users' day); ``expired``, a password past its
+    last valid day."""
+    query = select(Account).order_by(col(Account.subscriber_number))
+    if status is not None:
+        query = query.where(Account.status == status)
+    text = (search or "").strip()
+    if text:
+        if not encodable(text):
+            return []
+        query = query.where(
+            or_(
+                col(Account.email_key).contains(email_key(text), autoescape=True),
+                col(Account.subscriber_number).contains(text, autoescape=True),
+                func.lower(Account.last_name).contains(text.lower(), autoescape=True),
+                func.lower(Account.first_name).contains(text.lower(), autoescape=True),
+            )
+        )
+    if expiring_within is not None or expired:
+        today = services.today()
+        current = select(PasswordCredential.account_id).where(col(PasswordCredential.is_current))
+        if expiring_within is not None:
+            current = current.where(
+                col(PasswordCredential.expires_on) >= today,
+                col(PasswordCredential.expires_on) <= today + timedelta(days=expiring_within),
+            )
+        if expired:
+            current = current.where(col(PasswordCredential.expires_on) < today)
+        query = query.where(col(Account.id).in_(current))
     with services.uow() as uow:
-        rows = uow.session.exec(select(Account).order_by(col(Account.subscriber_number))).all()
+        rows = uow.session.exec(query).all()
         return [accounts.card(uow.session, row) for row in rows]
 
 
-def set_expiry(services: Services, key: str, expires_on: date) -> AccountCard:
+def audit_row(
+    services: Services,
+    actor: str,
+    action: str,
+    *,
+    account_id: int | None = None,
+    session_reference: str | None = None,
+    **detail: object,
+) -> StaffAudit:
+    """A staff audit row, for the unit of work of the change it records."""
+    return StaffAudit(
+        at=services.clock.now(),
+        staff=actor,
+        action=action,
+        account_id=account_id,
+        session_reference=session_reference,
+        detail=json.dumps(detail, default=str),
+    )
+
+
+def set_expiry(services: Services, key: str, expires_on: date, *, actor: str | None = None) -> AccountCard:
     """Move the last valid day of the current password (tests, demos, support)."""
     card = find(services, key)
     with services.uow() as uow:
         credential = accounts.current_credential(uow.session, card.id)
         if credential is None:
             raise NotFound(key)
+        previous = credential.expires_on
         credential.expires_on = expires_on
         uow.session.add(credential)
+        if actor is not None:
+            uow.session.add(
+                audit_row(
+                    services,
+                    actor,
+                    "set_expiry",
+                    account_id=card.id,
+                    expires_on=expires_on.isoformat(),
+                    previous=previous.isoformat(),
+                )
+            )
         uow.commit()
     return find(services, key)
 
 
-def set_status(services: Services, key: str, status: str) -> AccountCard:
+def set_status(services: Services, key: str, status: str, *, actor: str | None = None) -> AccountCard:
     """``active`` or ``deactivated``. Deactivating also signs the account's sessions out."""
-    if status not in ("active", "deactivated"):
+    if status not in STATUSES:
         raise ValueError(status)
     card = find(services, key)
     with services.uow() as uow:
         account = uow.session.get(Account, card.id)
         assert account is not None
+        previous = account.status
         account.status = status
         if status == "deactivated":
             account.credentials_version += 1
         uow.session.add(account)
+        if actor is not None:
+            action = "deactivate" if status == "deactivated" else "reactivate"
+            uow.session.add(audit_row(services, actor, action, account_id=card.id, previous=previous))
         uow.commit()
     return find(services, key)
 
 
-def deactivate_expired(services: Services) -> list[AccountCard]:
-    """Apply ``deactivate_expired_after_days`` to every account (for a daily job)."""
+def deactivate_expired(services: Services, *, actor: str | None = None) -> list[AccountCard]:
+    """Apply ``deactivate_expired_after_days`` to every account (for a daily job); with
+    an ``actor``, each deactivation is audited."""
     limit = services.settings.deactivate_expired_after_days
     if limit is None:
         return []
     done: list[AccountCard] = []
     with services.uow() as uow:
         for account, credential in accounts.active_with_current_password(uow.session):
-            if services.expiry(credential.expires_on).days_expired() > limit:
+            days = services.expiry(credential.expires_on).days_expired()
+            if days > limit:
                 account.status = "deactivated"
                 account.credentials_version += 1
                 uow.session.add(account)
+                if actor is not None:
+                    uow.session.add(
+                        audit_row(
+                            services,
+                            actor,
+                            "deactivate",
+                            account_id=account.id,
+                            previous="active",
+                            reason="expired",
+                            days_expired=days,
+                        )
+                    )
                 uow.session.flush()
                 done.append(accounts.card(uow.session, account))
         uow.commit()
     return done
+
+
+@dataclass(frozen=True)
+class Locks:
+    """An account's forgot-password lock and login delay, at one instant."""
+
+    answer_locked_until: datetime | None
+    """The end of the forgot-password lock (too many wrong answers); None: not locked."""
+    login_wait: timedelta
+    """How long the next login attempt must wait (zero: none)."""
+    answer_failures: int
+    """Wrong answers for the account's email within the lock's window."""
+    login_failures: int
+    """Wrong passwords for the account within the login delay's window."""
+
+    @property
+    def any(self) -> bool:
+        return self.answer_locked_until is not None or self.login_wait > timedelta(0)
+
+
+def _locks(services: Services, uow: UnitOfWork, account: Account) -> Locks:
+    digest = accounts.email_digest(services.secret_key, email_key(account.email))
+    now = services.clock.now()
+    logins = uow.session.exec(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(
+            LoginFailure.key == f"account:{digest}",
+            col(LoginFailure.at) >= now - services.login_throttle.window,
+        )
+    ).one()
+    return Locks(
+        answer_locked_until=services.answer_throttle.locked_until(uow, digest, now),
+        login_wait=services.login_throttle.wait(uow, (f"account:{digest}",), now),
+        answer_failures=services.answer_throttle.failures(uow, digest, now),
+        login_failures=int(logins),
+    )
+
+
+def locks(services: Services, key: str) -> Locks:
+    """The account's locks as they stand (``accounts show``)."""
+    card = find(services, key)
+    with services.uow() as uow:
+        account = uow.session.get(Account, card.id)
+        assert account is not None
+        return _locks(services, uow, account)
+
+
+def unlock(services: Services, key: str, *, actor: str | None = None) -> Locks:
+    """Lift the forgot-password lock and the login delays of an account (as the support
+    console's « Lever les blocages »): its recorded wrong answers and wrong passwords are
+    forgotten. Returns the locks as they stood before."""
+    card = find(services, key)
+    with services.uow() as uow:
+        account = uow.session.get(Account, card.id)
+        assert account is not None
+        before = _locks(services, uow, account)
+        digest = accounts.email_digest(services.secret_key, email_key(account.email))
+        uow.session.exec(delete(AnswerFailure).where(col(AnswerFailure.email_digest) == digest))  # type: ignore[call-overload]
+        uow.session.exec(delete(LoginFailure).where(col(LoginFailure.key) == f"account:{digest}"))  # type: ignore[call-overload]
+        if actor is not None:
+            uow.session.add(
+                audit_row(
+                    services,
+                    actor,
+                    "lift_locks",
+                    account_id=card.id,
+                    was_locked=before.answer_locked_until is not None,
+                    login_delay_seconds=int(before.login_wait.total_seconds()),
+                    answer_failures=before.answer_failures,
+                    login_failures=before.login_failures,
+                )
+            )
+        uow.commit()
+    return before
+
+
+def audit_entries(
+    services: Services,
+    *,
+    staff: str | None = None,
+    action: str | None = None,
+    account_id: int | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[StaffAudit]:
+    """The staff audit, oldest first: the latest ``limit`` rows (all with None), by who
+    (``staff``: a part of the label, e.g. ``alice`` for ``operator:alice`` and
+    ``staff:alice``), ``action``, account, from an instant on."""
+    query = select(StaffAudit)
+    if staff:
+        if not encodable(staff):
+            return []
+        query = query.where(col(StaffAudit.staff).contains(staff, autoescape=True))
+    if action:
+        query = query.where(StaffAudit.action == action)
+    if account_id is not None:
+        query = query.where(StaffAudit.account_id == account_id)
+    if since is not None:
+        query = query.where(col(StaffAudit.at) >= since)
+    query = query.order_by(col(StaffAudit.at).desc(), col(StaffAudit.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with services.uow() as uow:
+        rows = list(uow.session.exec(query).all())
+    rows.reverse()
+    return rows
 
 
 @dataclass
@@ -242,6 +447,21 @@ def import_csv(services: Services, text: str, *, skip_invalid: bool = False) -> 
         services, [Registration(row.fields, row.password, row.answer) for row in rows if row.line not in bad]
     )
     return report
+
+
+def audit_created(
+    services: Services, actor: str, action: str, cards: Sequence[AccountCard], detail: Mapping[str, object]
+) -> None:
+    """Audit accounts just created (``accounts add``, ``accounts import``): one row per
+    account, in one transaction. The registration commits its own transaction first; a
+    crash between the two would leave accounts without their row, never a row without
+    its account."""
+    with services.uow() as uow:
+        for card in cards:
+            row = audit_row(services, actor, action, account_id=card.id)
+            row.detail = json.dumps(dict(detail), default=str)
+            uow.session.add(row)
+        uow.commit()
 
 
 def summary_lines(card: AccountCard, *, answer: str | None = None) -> Iterable[tuple[str, str]]:

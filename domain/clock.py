@@ -1,9 +1,15 @@
-"""Clocks. Every rule that depends on "now" asks a clock, so tests and the demo pin it."""
+"""Clocks. Every rule that depends on "now" asks a clock, so tests and the demo pin it.
+
+A clock gives instants (UTC), never a calendar day: "today" is the users' day, in their
+time zone (``settings.timezone``), and only :func:`users_day` turns an instant into one
+(``Services.today()`` for now). The UTC date is not the users' day: at 23:30 UTC on
+31 December it is already 1 January in Paris.
+"""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -12,9 +18,14 @@ class Clock(Protocol):
         """The current instant, timezone-aware (UTC)."""
         ...
 
-    def today(self) -> date:
-        """The current calendar day."""
-        ...
+
+def users_day(instant: datetime, tz: tzinfo) -> date:
+    """The calendar day ``instant`` falls on for the users (``tz``: the service's time
+    zone): expiry days left, the 60-day alert, reminders, a password's validity and the
+    support card all count in these days."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(tz).date()
 
 
 class SystemClock:
@@ -22,9 +33,6 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 class SettableClock:
@@ -48,9 +56,6 @@ class SettableClock:
                 return self._base + (datetime.now(UTC) - self._anchor)
             return self._base
 
-    def today(self) -> date:
-        return self.now().date()
-
     def set(self, instant: datetime) -> None:
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=UTC)
@@ -60,3 +65,9 @@ class SettableClock:
 
     def advance(self, delta: timedelta) -> None:
         self.set(self.now() + delta)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An instant read back from the database: SQLite returns naive datetimes, and every
+    instant stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -33,15 +33,47 @@ from domain.i18n import N_, Translator
 from domain.models import OutboxEmail
 from domain.services import Services
 from domain.settings import Settings
-from domain.text import looks_like_email, strip_controls
+from domain.text import looks_like_email, printable, strip_controls
 
 
 class TemporaryFailure(Exception):
     """The relay is unreachable or answered 4xx: try again later."""
 
 
+class RelayUnreachable(TemporaryFailure):
+    """No message could be handed to the relay: no connection, a refusal before any
+    message (greeting, STARTTLS, login), or the connection lost."""
+
+
 class PermanentFailure(Exception):
     """The relay refused the message for good (5xx), or it cannot be built."""
+
+
+REPLY_MAX_CHARS = 300
+"""The relay's words kept in the outbox (``last_error`` holds 500): enough for a code, an
+enhanced status and its explanation; a relay cannot fill the row or the operator's screen."""
+
+
+def one_line(text: str | bytes, limit: int = REPLY_MAX_CHARS) -> str:
+    """A relay's reply or a system's error as stored: decoded, on one line (a multi-line
+    reply's lines joined), printable, at most ``limit`` characters."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    line = printable(" ".join(text.split()))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def relay_reply(code: int, message: str | bytes) -> str:
+    """``550 5.7.1 Message rejected…``: what the relay answered, code and words."""
+    return one_line(f"{code} {message.decode('utf-8', 'replace') if isinstance(message, bytes) else message}")
+
+
+def _reason(error: BaseException) -> str:
+    """A system error in words (``[Errno 111] Connection refused``, a TLS verification
+    failure), its class name when it has none."""
+    if isinstance(error, OSError) and error.strerror:
+        return one_line(f"{error.strerror} ({type(error).__name__})")
+    return one_line(str(error) or type(error).__name__)
 
 
 def _aware(value: datetime) -> datetime:
@@ -118,7 +150,10 @@ class SmtpTransport:
 
     def _tls(self) -> ssl.SSLContext:
         ca = self.settings.smtp_ca_file
-        return ssl.create_default_context(cafile=str(ca) if ca else None)
+        try:
+            return ssl.create_default_context(cafile=str(ca) if ca else None)
+        except OSError as error:  # ssl.SSLError too: a file that is not a PEM bundle
+            raise RelayUnreachable(f"cannot use MOTDEPASSE_SMTP_CA_FILE {ca}: {_reason(error)}") from error
 
     @contextmanager
     def open(self) -> Iterator[Connection]:
@@ -138,9 +173,10 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as error:
             # A refusal before any message (greeting, STARTTLS, login: 530, 535…) is the
             # relay's or the configuration's problem, never the email's: retry, never fail.
-            raise TemporaryFailure(f"relay refused the connection: {error.smtp_code}") from error
+            reply = relay_reply(error.smtp_code, error.smtp_error)
+            raise RelayUnreachable(f"relay refused the connection: {reply}") from error
         except (OSError, smtplib.SMTPException) as error:
-            raise TemporaryFailure(f"relay unreachable: {type(error).__name__}") from error
+            raise RelayUnreachable(f"relay unreachable: {_reason(error)}") from error
         try:
             yield _SmtpConnection(client, s.mail_from)
         finally:
@@ -159,20 +195,25 @@ class _SmtpConnection:
         try:
             refused = self.client.send_message(message, from_addr=self.sender)
         except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _ in error.recipients.values()]
-            raise _classify(min(codes) if codes else 550, "recipient refused") from error
+            raise _classify("recipient refused", *_lowest(error.recipients)) from error
         except smtplib.SMTPResponseException as error:
-            raise _classify(error.smtp_code, "refused") from error
+            raise _classify("refused", error.smtp_code, error.smtp_error) from error
         except (OSError, smtplib.SMTPException) as error:
-            raise TemporaryFailure(f"connection lost: {type(error).__name__}") from error
+            raise RelayUnreachable(f"connection lost: {_reason(error)}") from error
         if refused:
-            raise PermanentFailure("recipient refused")
+            raise PermanentFailure(f"recipient refused: {relay_reply(*_lowest(refused))}")
 
 
-def _classify(code: int, what: str) -> Exception:
+def _lowest(replies: dict[str, tuple[int, bytes]]) -> tuple[int, bytes]:
+    """Of the replies to the recipients, the one that decides (a 4xx is retried)."""
+    return min(replies.values(), key=lambda reply: reply[0], default=(550, b""))
+
+
+def _classify(what: str, code: int, message: str | bytes) -> Exception:
+    reply = f"{what}: {relay_reply(code, message)}"
     if 400 <= code < 500:
-        return TemporaryFailure(f"{what}: {code}")
-    return PermanentFailure(f"{what}: {code}")
+        return TemporaryFailure(reply)
+    return PermanentFailure(reply)
 
 
 @dataclass
@@ -180,10 +221,18 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+    """Why each email not sent was not: the relay's reply, or the system's error."""
+    unreachable: str | None = None
+    """Set when the relay could not be reached (or the connection was lost): the reason."""
 
     @property
     def handled(self) -> int:
         return len(self.sent) + len(self.retried) + len(self.failed)
+
+
+_LAST_ERROR_CHARS = 500
+"""The size of ``OutboxEmail.last_error``."""
 
 
 class Dispatcher:
@@ -239,6 +288,8 @@ class Dispatcher:
                 for row_id in ids:
                     self._deliver(connection, row_id, report)
         except TemporaryFailure as error:
+            if isinstance(error, RelayUnreachable):
+                report.unreachable = str(error)
             for row_id in ids:
                 if row_id not in report.sent + report.retried + report.failed:
                     self._retry(row_id, str(error), report)
@@ -260,6 +311,8 @@ class Dispatcher:
             message = build_message(row, self.services.settings)
             connection.send(message)
         except TemporaryFailure as error:
+            if isinstance(error, RelayUnreachable):
+                report.unreachable = str(error)
             self._retry(row_id, str(error), report)
             return
         except PermanentFailure as error:
@@ -269,6 +322,8 @@ class Dispatcher:
         report.sent.append(row_id)
 
     def _retry(self, row_id: int, error: str, report: DeliveryReport) -> None:
+        error = one_line(error, _LAST_ERROR_CHARS)
+        report.errors[row_id] = error
         settings = self.services.settings
         row = self._row(row_id)
         attempts = row.attempts + 1
@@ -286,6 +341,8 @@ class Dispatcher:
         report.retried.append(row_id)
 
     def _fail(self, row_id: int, error: str, report: DeliveryReport) -> None:
+        error = one_line(error, _LAST_ERROR_CHARS)
+        report.errors[row_id] = error
         row = self._row(row_id)
         self._update(row_id, state="failed", attempts=row.attempts + 1, last_error=error)
         report.failed.append(row_id)

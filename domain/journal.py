@@ -181,8 +181,11 @@ class Journal:
 
         self._writer.submit(_link)
 
-    def end(self, how: str) -> None:
-        self.record("session", "end", how=how)
+    def end(self, reason: str) -> None:
+        """The session ended, and why: ``quit`` (the user), ``idle``, ``max_length``,
+        ``server_shutdown`` (the server ended it), ``client_closed``, ``connection_lost``
+        (the terminal is gone), ``crash``, ``line_mode`` (on in the line mode)…"""
+        self.record("session", "end", reason=reason)
         now = self._now()
 
         def _close(uow: UnitOfWork) -> None:

@@ -45,6 +45,39 @@ LEVEL_NAMES: dict[StrengthLevel, str] = {
 }
 
 
+class MeterLevel(enum.StrEnum):
+    """What the strength meter shows, in every front end: « Trop court » while the
+    password is under the minimum length (refused whatever its strength: a 16-character
+    password is never « Moyen (accepté) »), else its strength level. The values are the
+    journal's codes."""
+
+    TOO_SHORT = "too_short"
+    FAIBLE = "faible"
+    MOYEN = "moyen"
+    FORT = "fort"
+
+    @classmethod
+    def of(cls, level: StrengthLevel, *, too_short: bool) -> MeterLevel:
+        return cls.TOO_SHORT if too_short else cls[level.name]
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the policy accepts a password at this level (as far as the meter knows:
+        the confirmation and the history are checked when it is submitted)."""
+        return self in (MeterLevel.MOYEN, MeterLevel.FORT)
+
+    @property
+    def label(self) -> str:
+        """The level in words (a message id)."""
+        return METER_NAMES[self]
+
+
+METER_NAMES: dict[MeterLevel, str] = {
+    MeterLevel.TOO_SHORT: N_("Too short"),
+    **{MeterLevel[level.name]: name for level, name in LEVEL_NAMES.items()},
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     reason: Reason
@@ -66,6 +99,13 @@ class PolicyResult:
     @property
     def reasons(self) -> tuple[Reason, ...]:
         return tuple(v.reason for v in self.violations)
+
+    @property
+    def meter(self) -> MeterLevel | None:
+        """What the meter says of the password checked (None: too long to be estimated)."""
+        if Reason.TOO_SHORT in self.reasons:
+            return MeterLevel.TOO_SHORT
+        return None if self.level is None else MeterLevel.of(self.level, too_short=False)
 
 
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
@@ -107,6 +147,15 @@ class PasswordPolicy:
 
     def strength(self, password: str, personal_words: Iterable[str] = ()) -> StrengthLevel:
         return self.estimate(password, personal_words).level(self.moyen_log10, self.fort_log10)
+
+    def meter(self, password: str, personal_words: Iterable[str] = ()) -> MeterLevel | None:
+        """What the live meter shows for ``password`` (None: nothing typed). Under the
+        minimum length it is « too short », without estimating its strength."""
+        if not password:
+            return None
+        if self.length(password) < self.min_length:
+            return MeterLevel.TOO_SHORT
+        return MeterLevel.of(self.strength(password, personal_words), too_short=False)
 
     def estimate(self, password: str, personal_words: Iterable[str] = ()) -> StrengthEstimate:
         """Bounded-cost estimate; inputs over the maximum length are cut to it first."""

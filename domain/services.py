@@ -16,9 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from domain.captcha import Captcha
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, SystemClock, users_day
 from domain.decoys import QuestionsInUse
 from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
@@ -26,7 +27,15 @@ from domain.i18n import Translator
 from domain.journal import Journal, JournalWriter, new_reference
 from domain.policy import PasswordPolicy
 from domain.settings import Language, Settings
-from domain.storage import UnitOfWork, create_schema, make_engine
+from domain.storage import (
+    StorageUnavailable,
+    UnitOfWork,
+    create_schema,
+    make_engine,
+    require_schema,
+    require_sqlite_database,
+    unavailable,
+)
 from domain.throttle import AnswerThrottle, LoginThrottle
 
 log = logging.getLogger("motdepasse.services")
@@ -167,10 +176,11 @@ class Services:
     def today(self) -> date:
         """The users' calendar day (``settings.timezone``): a password changed at 01:30
         in Paris is changed on that Paris day, and expires at midnight in Paris."""
-        return self.clock.now().astimezone(self.tz).date()
+        return users_day(self.clock.now(), self.tz)
 
     def local_day(self, instant: datetime) -> date:
-        return instant.astimezone(self.tz).date()
+        """The users' day of ``instant`` (see :func:`domain.clock.users_day`)."""
+        return users_day(instant, self.tz)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -234,21 +244,51 @@ class UserSession:
     channel: str = "local"
 
 
+def _schema_and_key(engine: Engine, settings: Settings, *, create: bool) -> bytes:
+    """Check or create the schema, and read the secret key, each failure in one line."""
+    try:
+        if not create:
+            require_schema(engine)
+        create_schema(engine)
+    except DBAPIError as error:
+        raise unavailable(error, engine.url) from None
+    try:
+        return load_secret_key(settings)
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        raise StorageUnavailable(f"cannot use the data directory: {where}{error.strerror or error}") from None
+
+
 def build_services(
     settings: Settings,
     *,
     clock: Clock | None = None,
     engine: Engine | None = None,
     seed: int | None = None,
+    create: bool = True,
 ) -> Services:
-    """The factory used by the CLI and by every test."""
+    """The factory used by the CLI and by every test.
+
+    ``create=False`` opens an existing database only: a missing SQLite file, or a
+    database without our tables, raises :class:`~domain.storage.NoDatabase` and nothing
+    is created (commands that only read or change existing data: a mistyped path must
+    not be answered from a new empty database). A database that cannot be opened raises
+    :class:`~domain.storage.StorageUnavailable`, in one line."""
     if engine is None:
         url = settings.resolved_database_url()
-        if url.startswith("sqlite"):
-            prepare_sqlite_file(settings, url)
-        engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds)
-    secret_key = load_secret_key(settings)
-    create_schema(engine)
+        if not create:
+            require_sqlite_database(url)
+        try:
+            if create and url.startswith("sqlite"):
+                prepare_sqlite_file(settings, url)
+            engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds)
+        except OSError as error:
+            raise unavailable(error, url) from None
+    try:
+        secret_key = _schema_and_key(engine, settings, create=create)
+    except BaseException:
+        engine.dispose()
+        raise
     return Services(
         settings=settings,
         clock=clock or SystemClock(),

@@ -1,13 +1,27 @@
-"""Operator settings, read from the environment (prefix ``MOTDEPASSE_``)."""
+"""Operator settings, read from the environment (prefix ``MOTDEPASSE_``).
+
+A value that cannot be used is refused when the settings are read, with one line naming
+the variable and what it accepts (:class:`InvalidSettings`): never a traceback, never a
+default silently put in its place."""
 
 from __future__ import annotations
 
+import json
+import re
+import types
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 import platformdirs
-from pydantic import Field, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from domain.text import looks_like_email
 
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")
@@ -238,6 +252,29 @@ class Settings(BaseSettings):
     ssh_session_kill_grace_seconds: float = Field(default=5.0, gt=0, le=120)
     """How long a session process asked to end may take before it is killed (SIGKILL)."""
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value:
+            check_database_url(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError("unknown time zone; accepted: an IANA name such as Europe/Paris") from None
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        if not looks_like_email(value):
+            raise ValueError("accepted: an email address such as ne-pas-repondre@example.org")
+        return value.strip()
+
     @field_validator("password_history_depth")
     @classmethod
     def _history_at_least_one(cls, value: int) -> int:
@@ -249,6 +286,104 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'motdepasse.db'}"
 
 
+SUPPORTED_DATABASES = "sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
+
+
+def check_database_url(value: str) -> None:
+    """Refuse, with what is accepted, a URL SQLAlchemy cannot parse, a database other than
+    SQLite or PostgreSQL, or a driver that is unknown or not installed. The URL itself is
+    never repeated: it may hold a password."""
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"not a database URL; accepted: {SUPPORTED_DATABASES}") from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}; accepted: {SUPPORTED_DATABASES}")
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ValueError(f"unknown database driver {url.drivername!r}; accepted: {SUPPORTED_DATABASES}") from None
+    except ImportError as error:
+        raise ValueError(
+            f"the driver of {url.drivername!r} ({error.name or 'its module'}) is not installed; "
+            f"install it, or use {SUPPORTED_DATABASES}"
+        ) from None
+
+
+class InvalidSettings(ValueError):
+    """Settings that cannot be used: its message is one line per the operator's terminal,
+    naming each variable and what it accepts, never a secret's value."""
+
+
+_SECRETS = frozenset({"secret_key", "smtp_password", "database_url"})
+"""Settings whose value is never repeated in an error (a database URL may hold a password)."""
+_SETTINGS_ERROR_FIELD = re.compile(r'field "(\w+)"')
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, with explicit overrides (CLI flags, tests)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read settings from the environment, with explicit overrides (CLI flags, tests).
+    Raises :class:`InvalidSettings` for a value that cannot be used."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = [_problem(str(item["loc"][0]) if item["loc"] else "", item) for item in error.errors()]
+        raise InvalidSettings("; ".join(problems)) from None
+    except SettingsError as error:  # a complex value (a list) that is not JSON
+        match = _SETTINGS_ERROR_FIELD.search(str(error))
+        name = match.group(1) if match else ""
+        raise InvalidSettings(f"{_variable(name)}: not readable; accepted: {_accepted(name)}") from None
+
+
+def _variable(name: str) -> str:
+    return f"MOTDEPASSE_{name.upper()}" if name else "a MOTDEPASSE_ setting"
+
+
+def _problem(name: str, item: Any) -> str:
+    value = item.get("input")
+    shown = "" if name in _SECRETS or not isinstance(value, str | int | float) else f"={str(value)[:60]!r}"
+    if item.get("type") == "value_error":  # our validators say what is accepted
+        return f"{_variable(name)}{shown}: {str(item.get('msg', '')).removeprefix('Value error, ')}"
+    return f"{_variable(name)}{shown}: accepted: {_accepted(name)}"
+
+
+def _accepted(name: str) -> str:
+    """What a setting accepts, in words, from its type and bounds."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "see domain/settings.py"
+    annotation: Any = field.annotation
+    optional = False
+    if get_origin(annotation) in (Union, types.UnionType):
+        arguments = [argument for argument in get_args(annotation) if argument is not type(None)]
+        optional = len(arguments) < len(get_args(annotation))
+        annotation = arguments[0] if len(arguments) == 1 else annotation
+    if get_origin(annotation) is Literal:
+        text = "one of " + ", ".join(str(choice) for choice in get_args(annotation))
+    elif get_origin(annotation) is tuple:
+        text = f"a JSON list of whole numbers such as {json.dumps(list(field.default))}"
+    elif annotation in (int, float):
+        text = ("a whole number" if annotation is int else "a number") + _bounds(field.metadata)
+    elif annotation is Path:
+        text = "a path"
+    else:
+        text = "text"
+    return text + (", or unset" if optional else "")
+
+
+def _bounds(metadata: list[Any]) -> str:
+    """`` from 1 to 65535``, `` of 20 or more``, `` above 0, up to 600``… from a field's
+    constraints."""
+    bounds: dict[str, Any] = {}
+    for constraint in metadata:
+        for kind in (Ge, Gt, Le, Lt):
+            if isinstance(constraint, kind):
+                bounds[kind.__name__] = getattr(constraint, kind.__name__.lower())
+    if "Ge" in bounds and "Le" in bounds:
+        return f" from {bounds['Ge']} to {bounds['Le']}"
+    if "Ge" in bounds and "Lt" not in bounds:
+        return f" of {bounds['Ge']} or more"
+    low = f"from {bounds['Ge']}" if "Ge" in bounds else f"above {bounds['Gt']}" if "Gt" in bounds else ""
+    high = f"up to {bounds['Le']}" if "Le" in bounds else f"below {bounds['Lt']}" if "Lt" in bounds else ""
+    parts = [part for part in (low, high) if part]
+    return " " + ", ".join(parts) if parts else ""

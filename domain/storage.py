@@ -10,19 +10,23 @@ account wait for each other. Both are released at commit or rollback.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 import threading
 import weakref
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
-from domain import models  # noqa: F401  (registers the tables)
+from domain import models  # registers the tables
 
 _IMMEDIATE = "motdepasse_immediate"
 
@@ -80,6 +84,76 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+
+
+_ACCOUNT_TABLE: str = models.Account.__table__.name  # type: ignore[attr-defined]
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be opened (server down, file unreadable, disk full): one line
+    saying where and why, never a URL's password."""
+
+
+class NoDatabase(StorageUnavailable):
+    """There is no motdepasse database where the settings point. Commands that only read
+    or change existing data say so, instead of answering from a new empty database."""
+
+
+def where(url: str | URL) -> str:
+    """The database as an operator recognises it: a SQLite file's path, or the URL
+    without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (another database, in memory, a ``file:`` URI)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def require_sqlite_database(url: str) -> None:
+    """Raise :class:`NoDatabase` when a SQLite URL names no existing file, or a file
+    without our tables, looked at read-only: SQLite would create a missing file on
+    connecting, and turn an empty one into a database (``journal_mode=WAL``)."""
+    path = sqlite_file(url)
+    if path is None:
+        if url.startswith("sqlite") and where(url) == ":memory:":
+            raise NoDatabase("no database: the URL names a new in-memory database")
+        return
+    if not path.is_file():
+        raise NoDatabase(f"no database at {path.absolute()}")
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as connection:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_ACCOUNT_TABLE,)
+            ).fetchone()
+    except sqlite3.Error as error:
+        raise StorageUnavailable(f"cannot open the database {path.absolute()}: {error}") from None
+    if found is None:
+        raise NoDatabase(f"no motdepasse database at {path.absolute()}")
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise :class:`NoDatabase` when the database holds none of our tables (an empty file
+    or a PostgreSQL database never initialised): nothing is created."""
+    if not inspect(engine).has_table(_ACCOUNT_TABLE):
+        raise NoDatabase(f"no motdepasse database at {where(engine.url)}")
+
+
+def unavailable(error: DBAPIError | OSError, url: str | URL) -> StorageUnavailable:
+    """A driver's or the system's error as one line: the driver's own first line (a
+    statement's values are never in it, see ``hide_parameters``), or the file and reason."""
+    if isinstance(error, OSError):
+        name = f"{error.filename}: " if error.filename else ""
+        return StorageUnavailable(f"cannot open the database {where(url)}: {name}{error.strerror or error}")
+    reason = str(error.orig or error).strip().splitlines()
+    return StorageUnavailable(f"cannot open the database {where(url)}: {reason[0] if reason else type(error).__name__}")
 
 
 def advisory_key(name: str) -> int:

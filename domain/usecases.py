@@ -78,6 +78,17 @@ def _not_unicode(texts: dict[str, str]) -> str | None:
     return None
 
 
+def account_typed(services: Services, email: str) -> int | None:
+    """The account whose login email ``email`` is, if any: a session in which it was
+    typed is listed on that account's card for support, whatever came of it (the user is
+    told nothing either way)."""
+    if not usable_email(email) or not email.strip():
+        return None
+    with services.uow() as uow:
+        account = accounts.find_by_email(uow.session, email)
+        return account.id if account is not None else None
+
+
 def email_digest(services: Services, email: str) -> str:
     """The keyed hash under which limits about ``email`` (known or not) are kept."""
     return accounts.email_digest(services.secret_key, email_key(email))

@@ -22,10 +22,10 @@ from textual.widgets import Checkbox, Input, Static
 
 from domain.demo import DemoAccount
 from domain.i18n import Translator
+from domain.policy import MeterLevel
 from domain.session.intents import Back, Intent
 from domain.session.states import Step
 from domain.session.views import Note, PasswordRules, Severity, View
-from domain.strength import StrengthLevel
 from screens.widgets.captcha_view import CaptchaView
 
 
@@ -56,8 +56,9 @@ class Frontend:
     """What the app gives every screen besides the view."""
 
     t: Translator
-    estimate: Callable[[str], StrengthLevel | None]
-    """The strength meter's estimate (blocking: the meter runs it in a thread)."""
+    estimate: Callable[[str], MeterLevel | None]
+    """What the strength meter shows for a new password (blocking: the meter runs it in
+    a thread)."""
     demo_accounts: tuple[DemoAccount, ...] = ()
     captcha_shown: Callable[[], None] = lambda: None
     """Tells the session a new CAPTCHA is on screen: its lifetime counts from then."""
@@ -302,7 +303,12 @@ class StepScreen(StepScreenMixin, Chrome):
         self.show_messages(elsewhere)
 
     def _bring_into_view(self, error: Widget) -> None:
-        """The message in view, then the focused field (the field wins on a tiny screen)."""
+        """The message in view, then the focused field (the field wins on a tiny screen).
+        A smooth scroll under way is stopped first (Textual centring the button just
+        clicked): it would carry the message out of view after these scrolls."""
+        for body in error.ancestors:
+            if isinstance(body, VerticalScroll):
+                body.scroll_to(y=body.scroll_y, animate=False, immediate=True)
         error.scroll_visible(animate=False, immediate=True)
         if self.focused is not None:
             self.focused.scroll_visible(animate=False, immediate=True)

@@ -29,9 +29,15 @@ STAY = N_("Stay connected")
 EXTEND = N_("Extend the session")
 OK = N_("OK")
 
+Answer = Literal["stay", "extend", "dismissed", "timeout"]
+"""What the user did with a warning: kept the idle session (« Rester connecté »), extended
+the session (« Prolonger la session »), closed the warning otherwise (Escape, « OK »), or
+let the idle countdown run out."""
+
 
 class TimeLimitDialog(ModalScreen[bool]):
-    """Dismissed with True when the user keeps (idle) or extends (end) the session."""
+    """Dismissed with True when the user keeps (idle) or extends (end) the session;
+    ``on_answer`` is told how (:data:`Answer`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
 
@@ -43,7 +49,7 @@ class TimeLimitDialog(ModalScreen[bool]):
         *,
         extension: int = 0,
         left: int = 0,
-        on_answer: Callable[[bool], None] = lambda _acted: None,
+        on_answer: Callable[[Answer], None] = lambda _answer: None,
     ) -> None:
         super().__init__()
         self.t = t
@@ -61,10 +67,10 @@ class TimeLimitDialog(ModalScreen[bool]):
             self.t, self.kind, self.remaining, extension=self.extension, left=self.left, on_answer=self.on_answer
         )
 
-    def _answer(self, acted: bool) -> None:
-        answer, self.on_answer = self.on_answer, lambda _acted: None
-        answer(acted)
-        self.dismiss(acted)
+    def _answer(self, answer: Answer) -> None:
+        tell, self.on_answer = self.on_answer, lambda _answer: None
+        tell(answer)
+        self.dismiss(answer in ("stay", "extend"))
 
     def compose(self) -> ComposeResult:
         _ = self.t._
@@ -95,12 +101,12 @@ class TimeLimitDialog(ModalScreen[bool]):
         self.remaining -= 1
         self.query_one("#countdown", Static).update(self._countdown())
         if self.remaining <= 0 and self.kind == "idle":
-            self._answer(False)
+            self._answer("timeout")
 
     @on(Button.Pressed, "#act")
     def _act(self) -> None:
-        self._answer(True)
+        self._answer("stay" if self.kind == "idle" else "extend")
 
     @on(Button.Pressed, "#ok")
     def action_close(self) -> None:
-        self._answer(False)
+        self._answer("dismissed")

@@ -85,6 +85,7 @@ def test_add_refuses_a_duplicate_email(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_show_unknown_account(capsys: pytest.CaptureFixture[str]) -> None:
+    build_services(load_settings()).close()  # a database without accounts (none at all: 66)
     code, _, err = run(capsys, "accounts", "show", "personne@exemple.fr")
     assert code == 1 and "no account" in err
 
@@ -345,3 +346,20 @@ def test_journal_export_is_private_and_plain_ascii(capsys: pytest.CaptureFixture
         header, *events = [json.loads(line) for line in text.splitlines()]
         assert header["version"] == 2
         assert "\x9b2J" in events[0][2] and "Amélie" in events[0][2]  # the frame, unchanged
+
+
+def test_a_new_subscriber_number_takes_the_users_year(tmp_path: Path) -> None:
+    """Issue 13: at 23:30 UTC on 31 December it is 1 January in Paris: a number made then
+    starts with the users' year, not the UTC date's."""
+    from datetime import UTC, datetime
+
+    from domain.clock import SettableClock
+    from tui.accounts_cli import _new_number
+
+    services = build_services(
+        load_settings(data_dir=tmp_path), clock=SettableClock(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    )
+    try:
+        assert _new_number(services).startswith("2027")
+    finally:
+        services.close()

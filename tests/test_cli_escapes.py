@@ -64,7 +64,7 @@ def hostile_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 security_question="Q ?",
             )
             register(services, fields, password=GOOD, answer="Paul")
-        admin.set_expiry(services, NUMBER_A, services.clock.today() + timedelta(days=10))  # a reminder is due
+        admin.set_expiry(services, NUMBER_A, services.today() + timedelta(days=10))  # a reminder is due
         support.add_staff(services, "agent", "Agent", GOOD)
         with services.uow() as uow:
             uow.session.exec(  # type: ignore[call-overload]

@@ -93,7 +93,7 @@ def test_forgot_password_with_a_wrong_answer_and_a_weak_password(services: Servi
     asked = [prompt for prompt, _secret in io.reads]
     assert asked.count("Votre réponse à la question de confiance :") == 2
     # the weak password: its level, the refusals, the prompt again
-    assert "Niveau de sécurité : Faible (refusé)" in text
+    assert "Niveau de sécurité : Trop court (refusé)" in text  # 10 characters: too short, whatever its strength
     assert "Niveau de sécurité : Fort (accepté)" in text
     assert asked.count("Nouveau mot de passe (20 caractères minimum) :") == 2
     assert "Étape 4 sur 4 : Récapitulatif" in text
@@ -106,6 +106,18 @@ def test_forgot_password_with_a_wrong_answer_and_a_weak_password(services: Servi
         "Confirmez le nouveau mot de passe (20 caractères minimum) :",
     }
     assert "\x1b" not in text
+
+
+def test_the_meter_says_too_short_under_the_minimum_length(services: Services, demo: object) -> None:
+    """Issue 13: the same rule as the full-screen meter (the policy's): 16 characters are
+    « Trop court (refusé) », never « Moyen (accepté) »."""
+    io, mode, _how = session(services, ["2", LILA, "Paul", "Tournesol-Violon", NEW_PASSWORD, NEW_PASSWORD, "", "4"])
+    text = io.text
+    assert "Niveau de sécurité : Trop court (refusé)" in text
+    assert "Niveau de sécurité : Moyen" not in text
+    assert "Erreur : Le mot de passe doit comporter au moins 20 caractères (il en a 16)." in text
+    levels = [e.detail for e in timeline(services, mode.core.reference)[1] if (e.kind, e.name) == ("shown", "meter")]
+    assert levels == [{"level": "too_short"}, {"level": "fort"}]
 
 
 def test_the_email_typed_at_the_login_is_offered_and_kept(services: Services, demo: object) -> None:
@@ -270,6 +282,11 @@ def test_support_reads_a_line_session_as_text(services: Services, demo: object) 
     assert f"{reference}: line" in text
     assert "     | Étape 2 sur 4 : Réponse à la question de confiance" in text
     assert "outcome  answer_refused reason=wrong_answer" in text
+    # Issue 13: the failures first, in words, and each failure marked in the timeline
+    flat = text.replace("\u00a0", " ")
+    assert "Échecs dans cette session : 1" in flat
+    assert "Refus : mauvaise réponse à la question de confiance" in flat
+    assert "ÉCHEC : " in flat and "answer_refused reason=wrong_answer length=1-7 — Refus : mauvaise réponse" in flat
     assert NEW_PASSWORD not in text and "Paul" not in text.split(reference)[-1]
 
 

@@ -1,6 +1,11 @@
 """``motdepasse accounts …``: the operators' commands. Exit codes: 0 done, 1 refused
 (invalid input, unknown account, invalid CSV lines), 2 usage error, 3 CSV imported with
-invalid lines skipped (``--skip-invalid``)."""
+invalid lines skipped (``--skip-invalid``); the database and settings codes of
+``tui.cli``.
+
+Every command that changes something (add, import, set-expiry, deactivate, reactivate,
+deactivate-expired, unlock) is recorded in the staff audit as ``operator:USER``, the
+system user running it (``motdepasse staff audit`` lists it); never a secret."""
 
 from __future__ import annotations
 
@@ -11,15 +16,15 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from domain import admin
 from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
 from domain.models import AccountBase
 from domain.registration import register
 from domain.services import Services, build_services
-from domain.settings import load_settings
-from tui.cli import say
+from tui.cli import operator_identity, say, settings_for
+from tui.json_output import day, instant, print_json
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -31,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Operators' commands on accounts. Hashes and security answers are never shown "
         "(the answer is printed once, in the registration summary of 'accounts add').",
     )
+    parser.add_argument("--demo", action="store_true", help="work on the demo's database")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     add = sub.add_parser(
@@ -49,10 +55,33 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--language", choices=("fr", "en"))
     add.add_argument("--question", help="security question (default: choose from the standard ones)")
 
-    sub.add_parser("list", help="list the accounts", description="List every account, one a line.")
+    listing = sub.add_parser(
+        "list",
+        help="list the accounts",
+        description="List the accounts, one a line, by subscriber number; the filters combine. "
+        "'days left' is what the user reads as « jours restants » (the last valid day counts), "
+        "'expired' once that day has passed.",
+    )
+    listing.add_argument("--status", choices=admin.STATUSES, help="only accounts in this status")
+    listing.add_argument(
+        "--expiring-within",
+        type=_days,
+        metavar="DAYS",
+        help="only passwords whose last valid day is today or within DAYS days",
+    )
+    listing.add_argument("--expired", action="store_true", help="only passwords past their last valid day")
+    listing.add_argument(
+        "--search", metavar="TEXT", help="only accounts whose email, subscriber number or name contains TEXT"
+    )
+    listing.add_argument("--json", action="store_true", help="a JSON array of accounts (see 'accounts show --json')")
 
-    show = sub.add_parser("show", help="show one account", description="Show an account's card.")
+    show = sub.add_parser(
+        "show",
+        help="show one account",
+        description="Show an account's card, its forgot-password lock and its login delay.",
+    )
     show.add_argument("account", metavar="EMAIL|SUBSCRIBER")
+    show.add_argument("--json", action="store_true", help="a JSON object (never a hash or the answer)")
 
     imp = sub.add_parser(
         "import",
@@ -77,6 +106,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action = sub.add_parser(name, help=text, description=text.capitalize() + ".")
         action.add_argument("account", metavar="EMAIL|SUBSCRIBER")
 
+    unlock = sub.add_parser(
+        "unlock",
+        help="lift an account's forgot-password lock and login delay",
+        description="Lift the forgot-password lock (too many wrong answers) and the login delay (wrong "
+        "passwords) of an account, as « Lever les blocages » in the support console: its recorded "
+        "failures are forgotten. Says what was lifted.",
+    )
+    unlock.add_argument("account", metavar="EMAIL|SUBSCRIBER")
+
     sub.add_parser(
         "deactivate-expired",
         help="deactivate accounts expired longer than MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS",
@@ -85,10 +123,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise argparse.ArgumentTypeError("a number of days (0 or more) expected")
+    return days
+
+
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    services = build_services(load_settings())
+    services = build_services(settings_for(args.demo))
     try:
         return _dispatch(services, args, out, err)
     except admin.NotFound as missing:
@@ -106,22 +154,37 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
 
 def _dispatch(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     action = args.action
+    actor = operator_identity().label
     if action == "add":
         return _add(services, args, out, err)
     if action == "list":
-        _list(services, out)
+        _list(services, args, out)
         return EXIT_OK
     if action == "show":
-        _print_card(admin.find(services, args.account), out)
+        _show(services, args, out)
         return EXIT_OK
     if action == "import":
         return _import(services, args, out, err)
     if action == "set-expiry":
-        _print_card(admin.set_expiry(services, args.account, args.date), out)
+        _print_card(admin.set_expiry(services, args.account, args.date, actor=actor), out)
+        return EXIT_OK
+    if action == "unlock":
+        card = admin.find(services, args.account)
+        before = admin.unlock(services, args.account, actor=actor)
+        lifted = []
+        if before.answer_locked_until is not None:
+            lifted.append(f"forgot-password lock (until {before.answer_locked_until:%Y-%m-%d %H:%M} UTC)")
+        if before.login_wait:
+            lifted.append(f"login delay ({int(before.login_wait.total_seconds())} s)")
+        failures = before.answer_failures + before.login_failures
+        if lifted:
+            say(f"{card.email}: lifted: {', '.join(lifted)}", out)
+        else:
+            say(f"{card.email}: no lock or delay to lift ({failures} recent failure(s) forgotten)", out)
         return EXIT_OK
     if action in ("deactivate", "reactivate"):
         status = "deactivated" if action == "deactivate" else "active"
-        card = admin.set_status(services, args.account, status)
+        card = admin.set_status(services, args.account, status, actor=actor)
         say(f"{card.email}: {card.status}", out)
         expiry = card.password_expires_on
         if status == "active" and expiry is not None and services.expiry(expiry).expired:
@@ -135,7 +198,7 @@ def _dispatch(services: Services, args: argparse.Namespace, out: TextIO, err: Te
         if services.settings.deactivate_expired_after_days is None:
             print("MOTDEPASSE_DEACTIVATE_EXPIRED_AFTER_DAYS is not set: nothing to do", file=out)
             return EXIT_OK
-        for card in admin.deactivate_expired(services):
+        for card in admin.deactivate_expired(services, actor=actor):
             say(f"{card.email}: deactivated", out)
         return EXIT_OK
     return EXIT_USAGE
@@ -146,18 +209,78 @@ def _print_card(card: AccountCard, out: TextIO, *, answer: str | None = None) ->
         say(f"{label:34} {value}", out)
 
 
-def _list(services: Services, out: TextIO) -> None:
-    cards = admin.list_cards(services)
-    print(f"{'subscriber':14}  {'status':11}  {'expires':10}  {'days':>5}  email / name", file=out)
+def account_json(services: Services, card: AccountCard) -> dict[str, Any]:
+    """An account for ``--json``: what its card shows, never a hash or the answer.
+    ``days_before_blocking`` is the user's « jours restants » (the last valid day counts;
+    0 once expired)."""
+    expiry = services.expiry(card.password_expires_on) if card.password_expires_on else None
+    return {
+        "id": card.id,
+        "subscriber_number": card.subscriber_number,
+        "email": card.email,
+        "last_name": card.last_name,
+        "first_name": card.first_name,
+        "phone": card.phone,
+        "postal_address": card.postal_address,
+        "language": card.language,
+        "security_question": card.security_question,
+        "status": card.status,
+        "password_set_at": instant(card.password_set_at),
+        "password_expires_on": day(card.password_expires_on),
+        "days_before_blocking": expiry.days_before_blocking if expiry else None,
+        "password_expired": expiry.expired if expiry else None,
+    }
+
+
+def _list(services: Services, args: argparse.Namespace, out: TextIO) -> None:
+    cards = admin.list_cards(
+        services,
+        status=args.status,
+        search=args.search,
+        expiring_within=args.expiring_within,
+        expired=args.expired,
+    )
+    if args.json:
+        print_json([account_json(services, card) for card in cards], out)
+        return
+    print(f"{'subscriber':14}  {'status':11}  {'expires':10}  {'days left':>9}  email / name", file=out)
     for card in cards:
         expires = card.password_expires_on
-        days = "" if expires is None else str(services.expiry(expires).days_left)
+        expiry = services.expiry(expires) if expires else None
+        days = "-" if expiry is None else "expired" if expiry.expired else str(expiry.days_before_blocking)
         say(
             f"{card.subscriber_number:14}  {card.status:11}  {expires.isoformat() if expires else '-':10}  "
-            f"{days:>5}  {card.email} ({card.last_name} {card.first_name})",
+            f"{days:>9}  {card.email} ({card.last_name} {card.first_name})",
             out,
         )
     print(f"{len(cards)} account(s)", file=out)
+
+
+def _show(services: Services, args: argparse.Namespace, out: TextIO) -> None:
+    card = admin.find(services, args.account)
+    locks = admin.locks(services, args.account)
+    if args.json:
+        print_json(
+            account_json(services, card)
+            | {
+                "forgot_password_locked_until": instant(locks.answer_locked_until),
+                "answer_failures": locks.answer_failures,
+                "login_delay_seconds": int(locks.login_wait.total_seconds()),
+                "login_failures": locks.login_failures,
+            },
+            out,
+        )
+        return
+    _print_card(card, out)
+    if card.password_expires_on is not None:
+        expiry = services.expiry(card.password_expires_on)
+        left = "expired" if expiry.expired else str(expiry.days_before_blocking)
+        say(f"{'Days left (« jours restants »)':34} {left}", out)
+    until = locks.answer_locked_until
+    say(f"{'Forgot-password lock':34} {f'until {until:%Y-%m-%d %H:%M} UTC' if until else 'none'}", out)
+    seconds = int(locks.login_wait.total_seconds())
+    say(f"{'Login delay':34} {f'{seconds} s' if seconds else 'none'}", out)
+    say(f"{'Recent failures':34} {locks.answer_failures} answer(s), {locks.login_failures} password(s)", out)
 
 
 def _reader(err: TextIO) -> tuple[Callable[[str], str], Callable[[str], str]]:
@@ -225,13 +348,14 @@ def _add(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO)
         say(f"motdepasse: refused: {admin.refusal_reason(error)}", err)
         return EXIT_REFUSED
     card = register(services, fields, password=password, answer=answer)
+    admin.audit_created(services, operator_identity().label, "account_add", [card], {"command": "accounts add"})
     print("RÉCAPITULATIF DE VOS DONNÉES PERSONNELLES (printed once: keep it safe)", file=out)
     _print_card(card, out, answer=answer)
     return EXIT_OK
 
 
 def _new_number(services: Services) -> str:
-    year = services.clock.today().year
+    year = services.today().year  # the users' year (at 23:30 UTC on 31 December, Paris is in the next)
     while True:
         number = f"{year}{secrets.randbelow(10**10):010d}"
         try:
@@ -248,6 +372,14 @@ def _import(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         say(f"motdepasse: cannot read {path}: {error.__class__.__name__}", err)
         return EXIT_REFUSED
     report = admin.import_csv(services, text, skip_invalid=args.skip_invalid)
+    if report.imported:
+        admin.audit_created(
+            services,
+            operator_identity().label,
+            "account_import",
+            report.imported,
+            {"command": "accounts import", "file": path.name, "skipped_lines": len(report.errors)},
+        )
     for line, reason in report.errors:
         say(f"{path}:{line}: {reason}", err)
     if report.errors and not args.skip_invalid:

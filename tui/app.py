@@ -9,6 +9,7 @@ import asyncio
 import io
 import logging
 import os
+import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -33,18 +34,25 @@ from screens.demo_accounts import DemoAccountsScreen
 from screens.demo_mailbox import DemoMailboxScreen
 from screens.time_limit import TimeLimitDialog
 from screens.widgets.new_password import NewPasswordFields
+from screens.widgets.safe_input import SafeInput
+from screens.widgets.strength_meter import StrengthMeter
 from screens.widgets.textual_adapter import (
     NARROW_BREAKPOINTS,
     CursorFollowsFocus,
     capture_ansi,
     crash_without_locals,
     current_exception,
+    settling,
     without_colour,
 )
 from screens.widgets.themes import install_themes
 
 TICK_SECONDS = 5.0
 """How often a signed-in session asks the core whether its sign-in still stands."""
+
+FRAME_SETTLE_SECONDS = 2.0
+"""The longest a frame waits for the screen to settle (a smooth scroll takes up to 1 s);
+a screen still changing then is recorded as it is."""
 
 log = logging.getLogger("motdepasse.app")
 
@@ -144,6 +152,9 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         """The session ended on an unhandled exception (journaled as a crash)."""
         self._logged_size: tuple[int, int] | None = None
         self._resize_frame_due = False
+        self._frame_due: str | None = None
+        """The reason of the frame waiting for the screen to settle."""
+        self._frame_deadline = 0.0
 
     @property
     def core(self) -> SessionCore:
@@ -170,7 +181,7 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
             reference=self._reference,
         )
         self.frontend = Frontend(
-            Translator(self.core.language), self.core.estimate, self.demo_accounts, self.core.captcha.shown
+            Translator(self.core.language), self.core.meter, self.demo_accounts, self.core.captcha_shown
         )
         self._logged_size = (self.size.width, self.size.height)  # the session's start says it
         self.show(self.core.view())
@@ -305,7 +316,19 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
             if isinstance(screen, StepScreen | StepDialog):
                 screen.set_busy(self.busy and screen is top)
 
-    # What only the front end sees: the frames, the size
+    # What only the front end sees: the frames, the size, typing, the meter
+
+    def on_safe_input_typed(self, message: SafeInput.Typed) -> None:
+        """Typing progress for the journal: a count (a band for a secret), never a
+        character; the core batches it."""
+        message.stop()
+        if self._core is not None:
+            self._core.typing(message.field, message.length)
+
+    def on_strength_meter_changed(self, message: StrengthMeter.Changed) -> None:
+        message.stop()
+        if self._core is not None:
+            self._core.meter_shown(message.level)
 
     def on_resize(self, event: events.Resize) -> None:
         """The journal says the new size (``self.size`` may still be the old one here);
@@ -330,8 +353,31 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         return capture_ansi(self)
 
     def record_frame(self, reason: str) -> None:
+        """Journal the frame once the screen has settled (:func:`settling`: an error seen
+        only after the scroll that brings it into view, a resize's new layout), one frame
+        for the requests made meanwhile."""
+        if self._frame_due is not None and time.monotonic() < self._frame_deadline:
+            if reason == "screen":  # a new step shown while an outcome's frame waited
+                self._frame_due = reason
+            return
+        self._frame_due = reason
+        self._frame_deadline = time.monotonic() + FRAME_SETTLE_SECONDS
+        self._settle_frame()
+
+    def _settle_frame(self) -> None:
+        """Called after a refresh: look once the other callbacks of that refresh (a scroll
+        into view) have run."""
+        self.call_next(self._record_settled_frame)
+
+    def _record_settled_frame(self) -> None:
         """Journal the current frame, unless a CAPTCHA field holds typed characters (an
         unused CAPTCHA solution is a secret); password fields are drawn as bullets."""
+        if self._frame_due is None:
+            return
+        if self.is_running and settling(self) and time.monotonic() < self._frame_deadline:
+            self.call_after_refresh(self._settle_frame)
+            return
+        reason, self._frame_due = self._frame_due, None
         if self._core is None or not self.is_running or not isinstance(self.screen, StepScreenMixin):
             return
         for screen in self.screen_stack:  # a dialog shows the screens beneath it

@@ -1,4 +1,21 @@
-"""The ``motdepasse`` command line."""
+"""The ``motdepasse`` command line.
+
+Exit codes, shared by every command (each command's module adds its own, 1 to 5):
+
+- 0 done; 1 refused (bad input, unknown account or session, a file named in the command
+  that cannot be read or written); 2 usage error (an unknown option, a bad argument);
+  3 partly done (``accounts import --skip-invalid``, ``mail deliver``: some emails sent);
+- 66 no database where the settings point (a mistyped ``MOTDEPASSE_DATABASE_URL`` or
+  ``MOTDEPASSE_DATA_DIR``): only ``demo``, ``run``, ``serve``, ``accounts add|import`` and
+  ``staff add`` create one, every other command refuses to start on a new empty database;
+- 69 the database or the data directory cannot be opened (server down, a damaged or
+  unreadable file, a data directory that is a file);
+- 78 a setting that cannot be used (a ``MOTDEPASSE_*`` value out of range, an unknown
+  language, database or driver, a damaged secret key file).
+
+Each error is one line on standard error: what is wrong and what is accepted, never a
+traceback, never a secret.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +28,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from domain.i18n import Translator, parse_language
-from domain.settings import LANGUAGES, Language, Settings, load_settings
+from domain.settings import LANGUAGES, InvalidSettings, Language, Settings, load_settings
 from domain.text import printable
 
 if TYPE_CHECKING:
     from domain.support import StaffIdentity
+
+EXIT_NO_DATABASE, EXIT_UNAVAILABLE, EXIT_SETTINGS = 66, 69, 78
+"""sysexits.h's EX_NOINPUT, EX_UNAVAILABLE and EX_CONFIG (see the module's docstring)."""
+
+CREATES_DATABASE = frozenset({"demo", "run", "serve", "accounts add", "accounts import", "staff add"})
+"""The commands that may create the database; every other one opens an existing one only."""
 
 
 def say(text: str, file: TextIO, *, lines: bool = False, flush: bool = False) -> None:
@@ -136,6 +159,13 @@ def _session(services: Any, args: argparse.Namespace, language: Language, demo_a
         line_mode()
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (argparse turns the error into a usage error, 2)."""
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError("a port number from 0 to 65535 is expected")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="motdepasse",
@@ -178,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cleanly.",
     )
     serve.add_argument("--host", help="address to listen on (default MOTDEPASSE_SSH_HOST, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
+    serve.add_argument("--port", type=_port, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
     serve.add_argument("--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')")
 
     from tui import accounts_cli, journal_cli, mail_cli, support_cli
@@ -195,16 +225,62 @@ def _language(value: str | None, default: Language) -> Language:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from domain.services import SecretKeyError
+    from domain.storage import NoDatabase, StorageUnavailable
+
     try:
         return _main(argv)
     except BrokenPipeError:  # the reader left (`motdepasse journal show REF | head`)
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
+    except InvalidSettings as error:
+        say(f"motdepasse: invalid setting: {error}", sys.stderr)
+        return EXIT_SETTINGS
+    except SecretKeyError as error:
+        say(f"motdepasse: secret key: {error}", sys.stderr)
+        return EXIT_SETTINGS
+    except NoDatabase as error:
+        say(f"motdepasse: {error}", sys.stderr)
+        return EXIT_NO_DATABASE
+    except StorageUnavailable as error:
+        say(f"motdepasse: {error}", sys.stderr)
+        return EXIT_UNAVAILABLE
+    except OperationalError as error:  # the database went away during the command
+        reason = str(error.orig or error).strip().splitlines() or [type(error).__name__]
+        say(f"motdepasse: database unavailable: {reason[0]}", sys.stderr)
+        return EXIT_UNAVAILABLE
+
+
+def creates_database(args: argparse.Namespace) -> bool:
+    return args.command in CREATES_DATABASE or f"{args.command} {getattr(args, 'action', '')}" in CREATES_DATABASE
+
+
+def _require_database(args: argparse.Namespace) -> None:
+    """A command that reads or changes existing data opens the database only if it is
+    there (``NoDatabase`` otherwise, with where it was looked for and how to make one)."""
+    from domain.services import build_services
+    from domain.storage import NoDatabase
+
+    demo = bool(getattr(args, "demo", False))
+    try:
+        build_services(settings_for(demo), create=False).close()
+    except NoDatabase as error:
+        hint = (
+            "run 'motdepasse demo' first"
+            if demo
+            else "check MOTDEPASSE_DATABASE_URL and MOTDEPASSE_DATA_DIR ('motdepasse run', "
+            "'accounts add' or 'accounts import' create a new database)"
+        )
+        raise NoDatabase(f"{error}: {hint}") from None
 
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if not creates_database(args):
+        _require_database(args)
     if args.command == "demo":
         return _demo(args)
     if args.command == "run":
@@ -293,6 +369,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         return ssh_server.run(settings, host, port, demo=args.demo)
     except OSError as error:
+        if error.filename:  # the host key, the data directory…
+            say(f"motdepasse: cannot use {error.filename}: {error.strerror or error}", sys.stderr)
+            return EXIT_UNAVAILABLE
         say(f"motdepasse: cannot listen on {host}:{port}: {error.strerror or error}", sys.stderr)
         return 1
 
@@ -302,11 +381,7 @@ def _run(args: argparse.Namespace) -> int:
     from tui.logs import log_to_file
 
     settings = load_settings()
-    try:
-        services = build_services(settings)
-    except Exception as error:  # noqa: BLE001 - a clear message, not a traceback
-        say(f"motdepasse: cannot open the database: {error}", sys.stderr)
-        return 1
+    services = build_services(settings)  # StorageUnavailable: one line and 69, from main
     log_to_file(settings.data_dir)
     try:
         _session(services, args, _language(args.lang, settings.lang))

@@ -39,7 +39,6 @@ from typing import Any
 
 from domain.demo import CASES, DemoAccount
 from domain.i18n import N_, Translator, parse_language
-from domain.policy import LEVEL_NAMES
 from domain.services import Services
 from domain.session import SessionCore, Step, View
 from domain.session import messages as m
@@ -81,7 +80,6 @@ from domain.session.views import (
     coordinates,
 )
 from domain.settings import Language
-from domain.strength import StrengthLevel
 from domain.text import printable
 
 MAX_LINE_CHARS = 4096
@@ -453,10 +451,13 @@ class LineMode:
         reference: str | None = None,
         size: tuple[int, int] = (80, 24),
         warning_seconds: int = 60,
+        server_end_reason: Callable[[], str | None] | None = None,
     ) -> None:
         self.io = io
         io.on_event = self.event
         self.warning_seconds = warning_seconds
+        self.server_end_reason = server_end_reason
+        """Why the server ends the session, when it says (see tui.ssh_session.ServerControl)."""
         self.core = SessionCore(
             services, language=language, channel=channel, client_address=client_address, size=size, reference=reference
         )
@@ -508,12 +509,13 @@ class LineMode:
         """A signal's event, handed over by the reader between two keys."""
         kind, _, how = name.partition(":")
         if kind == "end":
-            raise LineEnded(how or "server")
+            said = self.server_end_reason() if self.server_end_reason is not None else None
+            raise LineEnded(said or how or "server")
         if kind == "idle":
-            self.core.warned("idle")
+            self.core.warned("idle", seconds=self.warning_seconds)
             self.warn(IDLE_WARNING, then=KEEP_SESSION, seconds=self.warning_seconds)
         elif kind == "closing":
-            self.core.warned("end")
+            self.core.warned("end", seconds=self.warning_seconds)
             self.warn(END_WARNING, seconds=self.warning_seconds)
         elif kind == "input_limited":
             self.core.journal.record("session", "input_limited")
@@ -870,7 +872,7 @@ class LineMode:
                 assert captcha is not None
                 if captcha.serial != self._shown_captcha:
                     self._shown_captcha = captcha.serial
-                    self.core.captcha.shown()
+                    self.core.captcha_shown()
                     spelled = ", ".join(_(word) for word in captcha.spelled)
                     self.say(self.t.format(CAPTCHA_SPELLED, spelled=spelled), record=False)
                     self._transcript.append(self._(CAPTCHA_NOT_RECORDED))
@@ -883,6 +885,7 @@ class LineMode:
                         continue
                     return self.command_intent(view)
                 self.values[spec.name] = answer
+                self.core.typing(spec.name, len(answer))  # a band of its length, never the code
                 return None
             secret = spec.kind is FieldKind.SECRET
             if spec.name in ("new", "confirm") and view.rules is not None:
@@ -912,15 +915,18 @@ class LineMode:
                 if refused:
                     continue
             self.values[spec.name] = answer
+            self.core.typing(spec.name, len(answer))  # a count (a band for a secret), never what
             return None
 
     def strength(self, password: str) -> bool:
-        """« Niveau de sécurité : Moyen (accepté) » and the policy's refusals; True when
-        the password is refused (it is asked again)."""
+        """« Niveau de sécurité : Moyen (accepté) » (« Trop court (refusé) » under the
+        minimum length) and the policy's refusals; True when the password is refused (it
+        is asked again)."""
         level, notes = self.core.precheck_new_password(password)
         if level is not None:
-            verdict = self._(ACCEPTED if level >= StrengthLevel.MOYEN and not notes else REFUSED)
-            self.say(self.t.format(STRENGTH, level=self._(LEVEL_NAMES[level]), verdict=verdict))
+            verdict = self._(ACCEPTED if level.accepted and not notes else REFUSED)
+            self.say(self.t.format(STRENGTH, level=self._(level.label), verdict=verdict))
+            self.core.meter_shown(level)
         for note in notes:
             self.say(self.note(note))
         return bool(notes)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 
 from domain import support
+from domain.clock import as_utc
 from domain.i18n import N_, Translator
-from domain.replay import TRANSCRIPT, timeline_lines
+from domain.replay import TRANSCRIPT, describe, is_failure, timeline_lines
 from domain.services import Services
 from domain.session import messages as m
 from domain.settings import Language
@@ -125,7 +126,15 @@ class LineSupport:
             f"{record.reference}: {record.channel} {record.client_address or '-'} {record.language} "
             f"{record.columns}x{record.rows} {record.started_at:%Y-%m-%d %H:%M:%S}"
         )
-        for line in timeline_lines(events, frames):
+        tz = self.services.tz
+        failures = [event for event in events if is_failure(event)]
+        if failures:  # what the user called about, first
+            self.io.line(self._("Failures in this session: {n}").format(n=len(failures)))
+            for event in failures:
+                self.io.line(f"  {as_utc(event.at).astimezone(tz):%H:%M:%S} {describe(event, self.t, tz)}")
+        else:
+            self.io.line(self._("no failure"))
+        for line in timeline_lines(events, frames, t=self.t, tz=tz):
             self.io.line(line)
         screens = [frame for frame in frames if frame.reason != TRANSCRIPT]
         for number, frame in enumerate(screens, 1):  # the full-screen app's screens, as text

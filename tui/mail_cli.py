@@ -1,5 +1,19 @@
 """``motdepasse mail …``: deliver the outbox, look into it, queue expiry reminders.
-Exit codes: 0 done, 1 refused (no relay configured, unknown email id), 2 usage error."""
+
+Exit codes: 0 done (``deliver``: every email taken was sent, or none was due); 1 refused
+(no relay configured, unknown email id); 2 usage error; and for ``deliver`` (once, not
+``--watch``), when some email could not be delivered:
+
+- 3 partly delivered: some emails sent, others to retry or failed;
+- 4 nothing delivered, the relay unreachable: no connection, a refusal before any message
+  (greeting, STARTTLS, login), or the connection lost; the emails stay queued for a retry;
+- 5 nothing delivered, every email refused: by the relay (4xx: queued for a retry; 5xx:
+  failed) or unbuildable (an invalid address).
+
+The relay's own reply (code and words, one line, at most 300 characters) is kept in the
+email's ``last_error``, shown by ``mail outbox`` and ``mail outbox --show ID``. Codes 66, 69
+and 78 (no database, database unavailable, invalid setting) are those of ``tui/cli.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +25,13 @@ from typing import TextIO
 
 from sqlmodel import col, select
 
-from domain.delivery import Dispatcher, PermanentFailure, SmtpTransport, build_message, readable
+from domain.delivery import DeliveryReport, Dispatcher, PermanentFailure, SmtpTransport, build_message, readable
 from domain.models import OutboxEmail
 from domain.reminders import send_reminders
 from domain.services import Services, build_services
 
 EXIT_OK, EXIT_REFUSED = 0, 1
+EXIT_PARTIAL, EXIT_UNREACHABLE, EXIT_ALL_REFUSED = 3, 4, 5
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,19 +50,36 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "several dispatchers may run at once (each email is taken by one only).",
     )
     deliver.add_argument("--watch", action="store_true", help="keep running; stop with Ctrl+C or SIGTERM")
-    deliver.add_argument("--limit", type=int, default=50, help="emails per round (default 50)")
+    deliver.add_argument("--limit", type=_positive, default=50, help="emails per round (default 50)")
     outbox = sub.add_parser(
         "outbox", help="list the outbox", description="List the emails with their state and attempts."
     )
     outbox.add_argument("--state", choices=("queued", "sent", "failed"), help="only this state")
-    outbox.add_argument("--show", type=int, metavar="ID", help="print one email: headers and text")
+    outbox.add_argument(
+        "--show", type=_positive, metavar="ID", help="print one email: its delivery state, headers and text"
+    )
     outbox.add_argument("--raw", action="store_true", help="with --show: the MIME message as it is sent")
+    outbox.add_argument(
+        "--json", action="store_true", help="the list as a JSON array (state, addresses, subject; never a body)"
+    )
     sub.add_parser(
         "remind",
         help="queue the expiry reminders that are due",
         description="Queue a reminder for each password reaching MOTDEPASSE_REMINDER_DAYS days "
         "before expiry (default 60, 30, 7, 1), each once. Run it daily; it is idempotent.",
     )
+
+
+def _positive(text: str) -> int:
+    """A whole number from 1 to 2**63 - 1, the largest row id (argparse turns the error
+    into a usage error, 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError("a whole number of 1 or more is expected")
+    return value
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -93,10 +125,29 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
                 flush=True,
             )
         if not args.watch:
-            return EXIT_OK
+            return _delivery_outcome(report, err)
         if report.handled < args.limit and stop.wait(services.settings.mail_watch_interval_seconds):
             print("dispatcher stopped", file=out, flush=True)
             return EXIT_OK
+
+
+def _delivery_outcome(report: DeliveryReport, err: TextIO) -> int:
+    """The exit code of one ``deliver`` round, with one line on ``err`` when an email was
+    not delivered: why, in the relay's words (see the module's docstring)."""
+    from tui.cli import say
+
+    undelivered = report.retried + report.failed
+    if not undelivered:
+        return EXIT_OK
+    last = report.errors.get(undelivered[-1], "")
+    if report.sent:
+        say(f"motdepasse: {len(undelivered)} email(s) not delivered (last: {last}); see 'mail outbox'", err)
+        return EXIT_PARTIAL
+    if report.unreachable:
+        say(f"motdepasse: nothing delivered: {report.unreachable}", err)
+        return EXIT_UNREACHABLE
+    say(f"motdepasse: nothing delivered: every email was refused (last: {last}); see 'mail outbox'", err)
+    return EXIT_ALL_REFUSED
 
 
 def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -110,6 +161,9 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
             if row is None:
                 print(f"motdepasse: no email {args.show}", file=err)
                 return EXIT_REFUSED
+            if not args.raw:  # --raw is the message alone, as it is sent
+                say(_delivery_state(row), out)
+                print(file=out)
             try:
                 message = build_message(row, services.settings)
                 # the SMTP policy ends lines with CRLF: shown with LF (a lone CR is not kept)
@@ -123,6 +177,32 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         if args.state:
             query = query.where(OutboxEmail.state == args.state)
         rows = uow.session.exec(query).all()
+    if args.json:
+        from tui.json_output import instant, print_json
+
+        print_json(
+            [
+                {
+                    "id": row.id,
+                    "state": row.state,
+                    "kind": row.kind,
+                    "to_address": row.to_address,
+                    "to_name": row.to_name,
+                    "language": row.language,
+                    "subject": row.subject,
+                    "message_id": row.message_id,
+                    "account_id": row.account_id,
+                    "created_at": instant(row.created_at),
+                    "attempts": row.attempts,
+                    "next_attempt_at": instant(row.next_attempt_at),
+                    "sent_at": instant(row.sent_at),
+                    "last_error": row.last_error,
+                }
+                for row in rows
+            ],
+            out,
+        )
+        return EXIT_OK
     print(f"{'id':>4}  {'state':7}  {'tries':>5}  {'created':16}  {'kind':26}  to / last error", file=out)
     for row in rows:
         created = row.created_at.strftime("%Y-%m-%d %H:%M")
@@ -131,3 +211,17 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         say(f"{head}  {row.to_address}{last}", out)
     print(f"{len(rows)} email(s)", file=out)
     return EXIT_OK
+
+
+def _delivery_state(row: OutboxEmail) -> str:
+    """``Delivery: failed, 1 attempt(s); last error: recipient refused: 550 5.1.1 …``: the
+    relay's words as the dispatcher kept them."""
+    state = f"Delivery: {row.state}"
+    if row.state == "sent" and row.sent_at is not None:
+        state += f" on {row.sent_at:%Y-%m-%d %H:%M} UTC"
+    state += f", {row.attempts} attempt(s)"
+    if row.state == "queued" and row.next_attempt_at is not None and row.attempts:
+        state += f", next at {row.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    if row.last_error:
+        state += f"; last error: {row.last_error}"
+    return state

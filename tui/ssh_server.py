@@ -36,8 +36,9 @@ hold is bounded (settings in :class:`domain.settings.Settings`):
   replacement before it reaches the session (invalid bytes become U+FFFD). While the session
   does not read its terminal, the relay stops reading the channel: the client waits.
 * a session process: ``ssh_session_memory_mib`` of address space (RLIMIT_AS); asked to end
-  (client gone, idle, maximum length), it is killed (SIGKILL) if it has not exited after
-  ``ssh_session_kill_grace_seconds``. A crash is logged with its traceback here, journaled,
+  (client gone, idle, maximum length), it is told why on its control channel first (its
+  journal gives the same reason as the ``disconnect`` log line), and killed (SIGKILL) if it
+  has not exited after ``ssh_session_kill_grace_seconds``. A crash is logged with its traceback here, journaled,
   and shown to the user as one sentence with the session reference (``end=crash``).
 * the accept loop: out of descriptors (EMFILE, ENFILE…), asyncio pauses accepting for a
   second and retries; that is one ``accept_failed`` log line per episode (failures less than
@@ -57,6 +58,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import struct
 import sys
 import termios
@@ -282,6 +284,10 @@ class Session:
     killed: bool = False
     hung_up: bool = False
     """The channel is closed: what the client sent last is not relayed any more."""
+    control: int = -1
+    """The server's end of the session's control channel (a socket; -1: none or closed)."""
+    told_end: bool = False
+    """The session process was told why it ends (``end REASON`` on the control channel)."""
 
 
 class MotDePasseSSHServer(asyncssh.SSHServer):
@@ -503,7 +509,8 @@ class SshApplication:
         if self._server is not None:
             self._server.close()
         for session in list(self.limits.sessions.values()):
-            session.end_reason = "server_shutdown"
+            session.end_reason = session.end_reason or "server_shutdown"
+            self._tell_end(session)
             self._signal(session, signal.SIGTERM)
         deadline = time.monotonic() + grace
         while self.limits.sessions and time.monotonic() < deadline:
@@ -578,9 +585,21 @@ class SshApplication:
             with contextlib.suppress(ProcessLookupError):
                 session.child.send_signal(number)
 
+    @staticmethod
+    def _tell_end(session: Session) -> None:
+        """Tell the session process why it is ended, before the signal that ends it: its
+        journal says the true reason (idle, max_length, client_closed…), once."""
+        if session.told_end or session.control < 0 or not session.end_reason:
+            return
+        session.told_end = True
+        with contextlib.suppress(OSError):  # the process is gone, or its channel full: it says "server"
+            os.write(session.control, f"end {session.end_reason}\n".encode("ascii"))
+
     def _end_session(self, session: Session, number: int) -> None:
-        """Ask the session process to end (``number``: SIGHUP, SIGTERM); SIGKILL if it has
-        not after the grace (a process whose loop is saturated never acts on the first)."""
+        """Ask the session process to end (``number``: SIGHUP, SIGTERM), saying why;
+        SIGKILL if it has not after the grace (a process whose loop is saturated never
+        acts on the first)."""
+        self._tell_end(session)
         self._signal(session, number)
         if session.kill_timer is None and session.child is not None and session.child.returncode is None:
             session.kill_timer = asyncio.get_running_loop().call_later(
@@ -656,9 +675,10 @@ class SshApplication:
         await self._run(process, session, lang, t, server)
 
     def _control(self, session: Session, fd: int) -> None:
-        """A request from the session process: ``extend`` (the user chose « Prolonger la
-        session » in the maximum length's warning) adds one maximum length, at most
-        ``ssh_session_extensions`` times, never while the server stops."""
+        """A request from the session process on its control channel: ``extend`` (the user
+        chose « Prolonger la session » in the maximum length's warning) adds one maximum
+        length, at most ``ssh_session_extensions`` times, never while the server stops.
+        (The server writes on the same channel why it ends the session: :meth:`_tell_end`.)"""
         try:
             data = os.read(fd, 256)
         except BlockingIOError:
@@ -700,7 +720,8 @@ class SshApplication:
                     "ref": session.reference,
                     "support": session.username in SUPPORT_USERS and session.staff is not None,
                     "plain": session.username in LINE_MODE_USERS or session.username == SUPPORT_LINE_USER,
-                    "staff": f"ssh-key:{session.staff}" if session.staff else None,
+                    # ``ssh-key:NAME (SHA256:…)``: the name the support keys file gives the key
+                    "staff": support.key_identity(self.settings, session.staff).label if session.staff else None,
                     "theme": THEME_USERS.get(session.username),
                     "extensions": self.settings.ssh_session_extensions,
                     "max_seconds": self.settings.ssh_max_session_seconds,
@@ -720,7 +741,7 @@ class SshApplication:
     ) -> None:
         """Everything the session takes is taken inside the ``try`` and given back in its
         ``finally``, whatever happens in between."""
-        master = slave = log_fd = control_read = control_write = -1
+        master = slave = log_fd = control = control_child = -1
         pumps: list[asyncio.Task[None]] = []
         code: int | None = None
         self.limits.session_started(session)
@@ -742,8 +763,10 @@ class SshApplication:
             master, slave = os.openpty()
             set_winsize(master, *session.size)
             log_fd = os.dup(sys.stderr.fileno())
-            control_read, control_write = os.pipe()  # the session's requests (« prolonger »)
-            os.set_blocking(control_read, False)
+            # the session's requests (« prolonger »), and why the server ends it
+            ours, theirs = socket.socketpair()
+            control, control_child = ours.detach(), theirs.detach()
+            os.set_blocking(control, False)
             session.child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-I",
@@ -755,16 +778,17 @@ class SshApplication:
                 stdout=slave,
                 stderr=slave,
                 cwd="/",
-                env=self._child_environment(session, lang, log_fd, control_write),
+                env=self._child_environment(session, lang, log_fd, control_child),
                 preexec_fn=lambda: _prepare_child(self.settings.ssh_session_memory_mib * 1024 * 1024),
                 close_fds=True,
-                pass_fds=(log_fd, control_write),
+                pass_fds=(log_fd, control_child),
             )
             os.close(log_fd)
             log_fd = -1
-            os.close(control_write)
-            control_write = -1
-            asyncio.get_running_loop().add_reader(control_read, self._control, session, control_read)
+            os.close(control_child)
+            control_child = -1
+            session.control = control
+            asyncio.get_running_loop().add_reader(control, self._control, session, control)
             os.close(slave)
             slave = -1
             pumps = [
@@ -793,9 +817,10 @@ class SshApplication:
             finally:
                 if session.kill_timer is not None:
                     session.kill_timer.cancel()
-                if control_read >= 0:
-                    asyncio.get_running_loop().remove_reader(control_read)
-                for fd in (slave, log_fd, master, control_read, control_write):
+                session.control = -1
+                if control >= 0:
+                    asyncio.get_running_loop().remove_reader(control)
+                for fd in (slave, log_fd, master, control, control_child):
                     if fd >= 0:
                         os.close(fd)
                 self.limits.session_ended(session)

@@ -17,6 +17,11 @@ maximum session length or of a server shutdown; SIGTERM and SIGHUP end the sessi
 server dropped input beyond the session's rate (journaled once per episode). The server
 starts the process with SIGUSR1, SIGUSR2 and INPUT_LIMITED ignored, until the app handles
 them: one that arrives during the start is lost rather than fatal.
+
+The control channel (``MOTDEPASSE_CONTROL_FD``, a socket to the server, see
+:class:`ServerControl`) carries the session's requests (``extend``) and, just before the
+server's SIGTERM or SIGHUP, why the server ends the session (``end idle``): the journal
+says the true reason — idle, max_length, server_shutdown, client_closed, connection_lost.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import contextlib
 import json
 import logging
 import os
+import re
+import select
 import signal
 import socket
 import sys
@@ -43,7 +50,7 @@ from domain.display import display_from
 from domain.i18n import N_, Translator
 from domain.services import build_services
 from domain.settings import Language, load_settings
-from screens.time_limit import TimeLimitDialog
+from screens.time_limit import Answer, TimeLimitDialog
 from screens.widgets.textual_adapter import current_exception
 from tui.app import MotDePasseApp, exception_report, panic_report
 from tui.line_mode import END_WARNING, IDLE_WARNING, SERVER_SIGNALS
@@ -74,14 +81,14 @@ class SshSessionApp(MotDePasseApp):
         warning_seconds: int = 60,
         extensions: int = 0,
         extension_seconds: int = 0,
-        control_fd: int | None = None,
+        control: ServerControl | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._warning_seconds = warning_seconds
         self._extensions_left = extensions
         self._extension_seconds = extension_seconds
-        self._control_fd = control_fd
+        self._control = control
 
     def on_mount(self) -> None:
         listen_to_server(
@@ -103,11 +110,11 @@ class SshSessionApp(MotDePasseApp):
         """A time limit is near: a dialog that takes the focus, counts down, and says
         which key keeps (idle) or extends (maximum length) the session."""
         kind: Literal["idle", "end"] = "idle" if message == IDLE_WARNING else "end"
-        self.core.warned(kind)
+        self.core.warned(kind, seconds=self._warning_seconds)
         if isinstance(self.screen, TimeLimitDialog):
-            self.screen.on_answer = lambda _acted: None
+            self.screen.on_answer = lambda _answer: None
             self.pop_screen()  # an older warning gives way to this one
-        left = self._extensions_left if self._control_fd is not None else 0
+        left = self._extensions_left if self._control is not None else 0
         dialog = TimeLimitDialog(
             self.frontend.t,
             kind,
@@ -118,11 +125,10 @@ class SshSessionApp(MotDePasseApp):
         )
         self.push_screen(dialog)
 
-    def _answered(self, kind: str, acted: bool) -> None:
-        if kind == "end" and acted and self._control_fd is not None and self._extensions_left > 0:
-            try:
-                os.write(self._control_fd, b"extend\n")
-            except OSError:
+    def _answered(self, kind: str, answer: Answer) -> None:
+        self.core.warning_answered(kind, answer)
+        if answer == "extend" and self._control is not None and self._extensions_left > 0:
+            if not self._control.send("extend"):
                 return
             self._extensions_left -= 1
             self.core.journal.record("session", "extended")
@@ -132,17 +138,52 @@ class SshSessionApp(MotDePasseApp):
             self._core.journal.record("session", "input_limited")
 
     def _end(self) -> None:
-        self.end_reason = "server"
+        self.end_reason = (self._control.end_reason() if self._control else None) or "server"
         # The terminal may be gone (its writes then block): if a clean exit has not
         # happened within a few seconds, leave at once.
         asyncio.get_running_loop().call_later(3, os._exit, 0)
         self.exit()
 
 
-def _control_fd() -> int | None:
-    """The pipe to the server for the session's requests (``extend``), if it gave one."""
-    value = os.environ.get("MOTDEPASSE_CONTROL_FD", "")
-    return int(value) if value.isdigit() else None
+class ServerControl:
+    """This session's end of its control channel with the server (a socket): the session
+    sends its requests (``extend``), the server says why it ends the session (``end
+    idle``) just before it signals it. Never a secret on it."""
+
+    _REASON = re.compile(rb"end ([a-z_]{1,32})")
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._buffer = b""
+        self._reason: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> ServerControl | None:
+        """The channel the server gave (``MOTDEPASSE_CONTROL_FD``), if any."""
+        value = os.environ.get("MOTDEPASSE_CONTROL_FD", "")
+        return cls(int(value)) if value.isdigit() else None
+
+    def send(self, request: str) -> bool:
+        try:
+            os.write(self.fd, request.encode("ascii") + b"\n")
+        except OSError:
+            return False
+        return True
+
+    def end_reason(self) -> str | None:
+        """Why the server ends this session (None: it did not say). Never blocks."""
+        with contextlib.suppress(OSError, ValueError):
+            while select.select([self.fd], [], [], 0)[0]:
+                data = os.read(self.fd, 256)
+                if not data:
+                    break
+                self._buffer = (self._buffer + data)[-1024:]
+        for line in self._buffer.split(b"\n"):
+            match = self._REASON.fullmatch(line)
+            if match:
+                self._reason = match[1].decode("ascii")
+        self._buffer = self._buffer[self._buffer.rfind(b"\n") + 1 :]
+        return self._reason
 
 
 def listen_to_server(handlers: dict[int, Callable[[], None]]) -> None:
@@ -272,7 +313,7 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             steady_cursor=steady,
             extensions=int(spec.get("extensions") or 0),
             extension_seconds=int(spec.get("max_seconds") or 0),
-            control_fd=_control_fd(),
+            control=ServerControl.from_environment(),
         )
         app.run()
         if app.return_value == "plain" and not app.crashed:  # « Mode texte » on the login screen
@@ -299,6 +340,7 @@ def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warn
     from tui.line_mode import LineIO, LineMode
 
     io = LineIO(0, 1)
+    control = ServerControl.from_environment()
     line = LineMode(
         services,
         io=io,
@@ -308,6 +350,7 @@ def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warn
         client_address=spec.get("client"),
         reference=spec.get("ref"),
         warning_seconds=warning_seconds,
+        server_end_reason=control.end_reason if control is not None else None,
     )
     io.listen(SERVER_SIGNALS)
     line.run()

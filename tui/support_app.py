@@ -18,6 +18,7 @@ from domain.support import STAFF_REVOKED, StaffIdentity, StaffRevoked
 from screens.support import (
     Console,
     ConsoleScreenShown,
+    FollowAccount,
     OpenAccount,
     OpenSession,
     StaffNoLongerAllowed,
@@ -160,6 +161,35 @@ class SupportApp(CursorFollowsFocus, App[None]):
                 events,
                 frames,
                 self.services.settings.data_dir / "exports",
+            )
+        )
+
+    def on_follow_account(self, message: FollowAccount) -> None:
+        if self.identity is not None:
+            self.run_worker(self._follow(self.identity, message.account_id), exclusive=True)
+
+    async def _follow(self, identity: StaffIdentity, account_id: int) -> None:
+        """« Depuis l'appel »: the account's latest session, at its latest screen, kept
+        up to date while the user tries again on the phone."""
+        try:
+            found = await asyncio.to_thread(support.follow_account, self.services, identity, account_id, None)
+        except StaffRevoked:
+            self.post_message(StaffNoLongerAllowed(identity))
+            return
+        if self.identity is not identity:
+            return
+        reference, events, frames = found if found is not None else ("", [], [])
+        if found is None:
+            self.notify(self.session.t._("No session recorded for this account yet: waiting for one."))
+        self.push_screen(
+            SupportSessionScreen(
+                self.console_context,
+                identity,
+                reference,
+                events,
+                frames,
+                self.services.settings.data_dir / "exports",
+                follow=account_id,
             )
         )
 

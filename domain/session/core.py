@@ -27,12 +27,14 @@ from domain.accounts import AccountCard
 from domain.captcha import Captcha
 from domain.hashing import usable_secret
 from domain.journal import Journal
+from domain.policy import MeterLevel
 from domain.services import Services
 from domain.session import messages as m
 from domain.session.intents import EndSession, Intent
 from domain.session.render import render
 from domain.session.states import Ended, Home, Login, State, Trail
 from domain.session.table import Move, error, find, to_login, violation_notes
+from domain.session.typed import TypingProgress
 from domain.session.views import Note, Severity, View
 from domain.settings import Language
 from domain.strength import StrengthLevel
@@ -74,6 +76,11 @@ class SessionCore:
         """The oldest revision an intent may still be made for: views after it only
         changed what does not invalidate a form (a box ticked, the CAPTCHA spelled)."""
         self._view = render(self, Move(self._trail, focus="email"), revision=0)
+        self._typed = TypingProgress(self.journal)
+        self._meter: MeterLevel | None = None
+        """The meter level journaled last at this step."""
+        self._captcha_serial = 0
+        """The last CAPTCHA a front end showed (journaled once each)."""
         self.journal.record("screen", self._trail[-1].step.value)
 
     # What front ends call
@@ -85,6 +92,7 @@ class SessionCore:
 
     def send(self, intent: Intent, *, revision: int | None = None) -> View:
         """Handle one intent; returns the new view. Blocking: call from a worker thread."""
+        self.flush_typing()  # what was typed comes before what it was typed for
         if not self._lock.acquire(blocking=False):
             if not intent.quiet:
                 self.journal.record("intent", "refused_busy", intent=intent.name)
@@ -101,46 +109,98 @@ class SessionCore:
         self.journal.record("session", "language", lang=self.language)
 
     def estimate(self, password: str) -> StrengthLevel | None:
-        """The strength meter's level for ``password`` at the current step (None: empty,
-        or no new password here). Blocking (bounded CPU): call from a worker thread."""
+        """The strength level of ``password`` at the current step, the account's words
+        counted (None: empty, or no new password here). Blocking (bounded CPU)."""
         words = getattr(self._trail[-1], "words", None)
         if not password or words is None:
             return None
         return self.services.policy.strength(password, words)
 
-    def precheck_new_password(self, password: str) -> tuple[StrengthLevel | None, tuple[Note, ...]]:
+    def meter(self, password: str) -> MeterLevel | None:
+        """What the live strength meter shows for ``password`` at the current step (None:
+        empty, or no new password here): « too short » under the minimum length, else
+        the strength level. Blocking (bounded CPU): call from a worker thread."""
+        words = getattr(self._trail[-1], "words", None)
+        if words is None:
+            return None
+        return self.services.policy.meter(password, words)
+
+    def precheck_new_password(self, password: str) -> tuple[MeterLevel | None, tuple[Note, ...]]:
         """What the policy says of a new password typed at the current step before its
-        confirmation is typed (the line mode asks for it again at once): its strength
-        level and its refusals — the confirmation and the history aside, checked when it
+        confirmation is typed (the line mode asks for it again at once): what the meter
+        shows and the refusals — the confirmation and the history aside, checked when it
         is submitted. ``(None, ())`` where no new password is typed. Blocking (bounded
         CPU): call from a worker thread on an event loop."""
         words = getattr(self._trail[-1], "words", None)
         if words is None or unusable_text_value(password):
             return None, ()
         result = self.services.policy.check(password, password, personal_words=words)
-        return result.level, violation_notes(result.violations)
+        return result.meter, violation_notes(result.violations)
+
+    # What only a front end sees, journaled (never a secret, never a character typed)
+
+    def typing(self, field: str, length: int) -> None:
+        """The user typed in ``field`` of the current step: it holds ``length`` characters
+        now (never which). Journaled as :class:`~domain.session.typed.TypingProgress`
+        says: a count, a band for a secret, batched. Cheap: may be called on an event loop."""
+        spec = self._view.get_field(field)
+        if spec is not None:
+            self._typed.typed(spec, length)
+
+    def flush_typing(self) -> None:
+        """Journal the typing not journaled yet."""
+        self._typed.flush()
+
+    def meter_shown(self, level: MeterLevel | None) -> None:
+        """The front end's strength meter shows ``level`` now (journaled when it changes;
+        the level's name only)."""
+        if level is None or level is self._meter:
+            return
+        self._meter = level
+        self.flush_typing()
+        self.journal.record("shown", "meter", level=level.value)
+
+    def captcha_shown(self) -> None:
+        """A front end shows the current CAPTCHA: its lifetime counts from now, and a new
+        one is journaled (its number, never its characters)."""
+        self.captcha.shown()
+        serial = self.captcha.current.serial
+        if serial != self._captcha_serial and self.captcha.enabled:
+            self._captcha_serial = serial
+            self.journal.record("shown", "captcha_new", serial=serial)
 
     def resized(self, columns: int, rows: int) -> None:
         self.journal.record("action", "resize", columns=columns, rows=rows)
 
     def record_frame(self, reason: str, *, columns: int, rows: int, ansi: str) -> None:
         """The screen as the front end drew it (never while it shows a typed secret)."""
+        self.flush_typing()
         self.journal.frame(reason, columns=columns, rows=rows, ansi=ansi)
 
-    def warned(self, kind: str) -> None:
-        """The front end showed a warning the server sent (idle, end of session)."""
-        self.journal.record("outcome", "session_warning", warning=kind)
+    def warned(self, kind: str, *, seconds: int | None = None) -> None:
+        """The front end showed a warning the server sent: ``idle`` (no activity) or
+        ``end`` (the maximum length), ``seconds`` before the session closes."""
+        self.flush_typing()
+        facts: dict[str, object] = {"warning": kind}
+        if seconds is not None:
+            facts["seconds"] = seconds
+        self.journal.record("outcome", "session_warning", **facts)
+
+    def warning_answered(self, kind: str, answer: str) -> None:
+        """What the user did with a warning: ``stay`` (idle), ``extend`` (maximum length),
+        ``dismissed`` (closed without either), ``timeout`` (its countdown ran out)."""
+        self.journal.record("outcome", "session_warning_answer", warning=kind, answer=answer)
 
     def crashed(self, error: str) -> None:
         """The front end failed (a bug): the journal says so, then the session ends."""
         self.journal.record("session", "crash", error=error)
 
-    def close(self, how: str = "quit") -> None:
-        """The end of the session, once (a front end calls it when it stops). It never
-        waits for a running intent (a front end may call it on its event loop as it
-        exits): that intent's use case completes, but its view is discarded and no intent
-        is taken after this."""
-        self._apply(Move((Ended(how),)))
+    def close(self, reason: str = "quit") -> None:
+        """The end of the session, once (a front end calls it when it stops), and why (see
+        :meth:`domain.journal.Journal.end`). It never waits for a running intent (a front
+        end may call it on its event loop as it exits): that intent's use case completes,
+        but its view is discarded and no intent is taken after this."""
+        self._apply(Move((Ended(reason),)))
 
     # What handlers use (domain.session.table)
 
@@ -249,10 +309,15 @@ class SessionCore:
                 self._valid_from = self._revision
             current = self._trail[-1]
             if isinstance(current, Ended):
+                self.flush_typing()
                 self.journal.end(current.reason)
             elif current.step is not previous.step:
                 self.journal.record("screen", current.step.value)
-            self._view = render(self, move, revision=self._revision)
+            view = render(self, move, revision=self._revision)
+            self._typed.new_view(self._view, view)
+            if view.step is not self._view.step:
+                self._meter = None
+            self._view = view
             return self._view
 
 

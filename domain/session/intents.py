@@ -38,7 +38,11 @@ def length_band(secret: str) -> str:
     ``20-39``, ``40+``), never the exact count — every support agent reads the journal, and
     an exact length narrows a guess. Enough to tell « nothing typed », « far too short » or
     « a paste of something else » on the phone."""
-    n = len(secret)
+    return band(len(secret))
+
+
+def band(n: int) -> str:
+    """The band of a secret ``n`` characters long (see :func:`length_band`)."""
     if n == 0:
         return "0"
     for upper, band in ((7, "1-7"), (19, "8-19"), (39, "20-39")):

@@ -165,7 +165,17 @@ def check_email_and_captcha(core: SessionCore, state: State, intent: SubmitEmail
     if not looks_like_email(intent.email):
         core.outcome("email_refused", reason="invalid_email", length=len(intent.email))
         return stay(core, state, notes=(error(m.INVALID_EMAIL, code="invalid_email", field="email"),), focus="email")
+    link_typed_email(core, intent.email)
     return check_captcha(core, state, intent.captcha, "captcha_refused")
+
+
+def link_typed_email(core: SessionCore, email: str) -> None:
+    """The session goes on the card of the account whose email was typed, even when the
+    step is refused before the account is looked at (a wrong CAPTCHA): "my password does
+    not work" is the commonest call."""
+    account_id = usecases.account_typed(core.services, email)
+    if account_id is not None:
+        core.journal.link_account(account_id)
 
 
 def check_captcha(core: SessionCore, state: State, typed: str, outcome: str) -> Move | None:
@@ -197,6 +207,7 @@ def log_in(core: SessionCore, state: Login, intent: LogIn) -> Move:
     state = replace(state, email=intent.email)
     wrong_captcha = check_captcha(core, state, intent.captcha, "login_refused")
     if wrong_captcha is not None:
+        link_typed_email(core, intent.email)
         return wrong_captcha
     check = usecases.log_in(
         core.services, email=intent.email, password=intent.password, client_address=core.client_address

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label
 
 from domain.i18n import Translator
-from domain.strength import StrengthLevel
+from domain.policy import MeterLevel
 from screens.widgets.safe_input import SafeInput
 from screens.widgets.strength_meter import StrengthMeter
 
@@ -37,7 +37,7 @@ class NewPasswordFields(Vertical):
         t: Translator,
         *,
         max_length: int,
-        estimate: Callable[[str], StrengthLevel | None],
+        estimate: Callable[[str], MeterLevel | None],
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.message import Message
 
 from domain.text import strip_controls
 from screens.widgets.textual_adapter import KeyFirstInput
@@ -10,6 +11,22 @@ from screens.widgets.textual_adapter import KeyFirstInput
 
 class SafeInput(KeyFirstInput):
     """Pasted text keeps its first line, without control characters (ESC included)."""
+
+    class Typed(Message):
+        """What the field holds changed: how many characters it holds now, never which
+        (the app journals the typing progress, a secret field's as a length band only)."""
+
+        def __init__(self, field: str, length: int) -> None:
+            super().__init__()
+            self.field = field
+            self.length = length
+
+    def watch_value(self, value: str) -> None:
+        """Tell the app at once (to the app itself, not bubbled up through the screen):
+        it hears of the change before the intent that a key typed after it sends (a fast
+        typist's Enter, a paste then Enter)."""
+        if self.id and self.is_attached:
+            self.app.post_message(self.Typed(self.id, len(value)))
 
     def key_first(self, event: events.Key) -> bool:
         """Keys that reach this field after the focus moved on (a burst typed after Tab or

@@ -3,44 +3,56 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from domain.i18n import Translator
-from domain.policy import LEVEL_NAMES
-from domain.strength import StrengthLevel
+from domain.policy import MeterLevel
 
 _BAR_WIDTH = 24
-_FILLED = {None: 0, StrengthLevel.FAIBLE: 8, StrengthLevel.MOYEN: 16, StrengthLevel.FORT: 24}
+_FILLED = {None: 0, MeterLevel.TOO_SHORT: 4, MeterLevel.FAIBLE: 8, MeterLevel.MOYEN: 16, MeterLevel.FORT: 24}
 _STYLE = {
     None: "",
-    StrengthLevel.FAIBLE: "bold red",
-    StrengthLevel.MOYEN: "bold yellow",
-    StrengthLevel.FORT: "bold green",
+    MeterLevel.TOO_SHORT: "bold red",
+    MeterLevel.FAIBLE: "bold red",
+    MeterLevel.MOYEN: "bold yellow",
+    MeterLevel.FORT: "bold green",
 }
 
 
 class StrengthMeter(Widget):
-    """Shows ``Niveau de sécurité : Moyen (accepté) [████████░░░░]``."""
+    """Shows ``Niveau de sécurité : Moyen (accepté) [████████░░░░]`` (« Trop court
+    (refusé) » under the minimum length: the policy's rule, :class:`MeterLevel`)."""
 
     DEFAULT_CSS = """
     StrengthMeter { height: 1; width: 1fr; }
     """
 
-    level: reactive[StrengthLevel | None] = reactive(None)
+    class Changed(Message):
+        """The meter shows another level (for the journal: the level, never the password)."""
+
+        def __init__(self, level: MeterLevel | None) -> None:
+            super().__init__()
+            self.level = level
+
+    level: reactive[MeterLevel | None] = reactive(None)
     """The level to show; None while the field is empty."""
 
     def __init__(self, t: Translator, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._t = t
 
+    def watch_level(self, level: MeterLevel | None) -> None:
+        self.post_message(self.Changed(level))
+
     def describe(self) -> str:
         """The meter in words, as a screen reader would read it."""
         _ = self._t._
         if self.level is None:
             return _("Security level: (type a password)")
-        verdict = _("refused") if self.level is StrengthLevel.FAIBLE else _("accepted")
-        return _("Security level: {level} ({verdict})").format(level=_(LEVEL_NAMES[self.level]), verdict=verdict)
+        verdict = _("accepted") if self.level.accepted else _("refused")
+        return _("Security level: {level} ({verdict})").format(level=_(self.level.label), verdict=verdict)
 
     def render(self) -> Text:
         filled = _FILLED[self.level]

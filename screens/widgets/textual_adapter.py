@@ -3,7 +3,8 @@
 Textual offers no public way (as of the pinned range, see ``pyproject.toml``) to:
 
 * render the current screen as ANSI text (its own ``export_screenshot`` renders SVG from
-  the same compositor call used here);
+  the same compositor call used here), and know when that screen has settled (no layout,
+  scroll, repaint, deferred callback, unhandled message or animation left: ``settling``);
 * replace its crash report, which prints every local variable of the failing frames
   (passwords included) with a report without locals;
 * take a key before :class:`~textual.widgets.Input` handles it (``Input._on_key`` is where
@@ -61,9 +62,44 @@ def capture_ansi(app: App[Any]) -> str:
         legacy_windows=False,
         safe_box=False,
     )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    compositor = app.screen._compositor
+    # A full render forgets the regions still to be drawn: kept, or the terminal would
+    # never get them (a message mounted but never shown to the user).
+    to_draw = set(compositor._dirty_regions)
+    update = compositor.render_update(full=True, screen_stack=app._background_screens)
+    compositor._dirty_regions.update(to_draw)
     console.print(update)
     return console.export_text(styles=True)
+
+
+def settling(app: App[Any]) -> bool:
+    """Whether the screen the user sees is still to change by itself: a layout, scroll or
+    repaint Textual has still to do (a resize, a class of the breakpoints, a message
+    mounted), callbacks waiting for the next refresh (the deferred scrolls that bring a
+    message or the focus into view), messages the app or a widget drawn has not handled
+    yet (the focus to follow), an animation running (a smooth scroll), or a screen not yet
+    at the terminal's size — for the active screen and the screens drawn beneath it (a
+    dialog's). A frame captured while it settles is not what the user sees."""
+    if app.animator._animations or app.message_queue_size or app._next_callbacks:
+        return True
+    screen = app.screen
+    for drawn in (*app._background_screens, screen):
+        if (
+            drawn.size != app.size
+            or drawn._layout_required
+            or drawn._scroll_required
+            or drawn._recompose_required
+            or drawn._dirty_widgets
+            or drawn._callbacks
+            or drawn._compositor._dirty_regions
+            # (beneath a dialog it stays set: Textual repaints it with the screen on top)
+            or (drawn is screen and drawn._repaint_required)
+        ):
+            return True
+        for pump in (drawn, *drawn.walk_children()):
+            if pump.is_running and (pump.message_queue_size or pump._next_callbacks):
+                return True
+    return False
 
 
 def without_colour(app: App[Any]) -> None:

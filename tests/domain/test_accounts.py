@@ -8,7 +8,6 @@ import stat
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from pydantic import ValidationError
 
 from domain import accounts
 from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
@@ -17,7 +16,7 @@ from domain.mail import Recipient, SupportLine, password_changed_email
 from domain.models import AccountBase
 from domain.registration import register
 from domain.services import load_secret_key
-from domain.settings import load_settings
+from domain.settings import InvalidSettings, load_settings
 from domain.text import normalise_answer
 from tests.domain.support import LILA, START, account, credentials
 
@@ -194,7 +193,7 @@ def test_secret_key_generated_once(tmp_path) -> None:
     ],
 )
 def test_settings_refuse_bad_values(tmp_path, override) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidSettings):
         load_settings(data_dir=tmp_path, **override)
 
 

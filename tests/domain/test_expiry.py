@@ -284,6 +284,38 @@ def test_expired_from_midnight_in_the_users_time_zone(services, demo_on, clock) 
     assert attempt(services, LILA, NEW_PASSWORD).status is PasswordStatus.EXPIRED
 
 
+NEW_YEAR_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+"""1 January 2027, 00:30 in Paris: the UTC date is still 31 December."""
+
+
+def test_today_is_the_users_day_not_the_utc_date(services, demo, clock) -> None:
+    """Issue 13: "today" was the UTC date. At 23:30 UTC on 31 December it is 1 January for
+    the users: days left, the 60-day alert, the end of validity and the reminders count
+    from that day, and a clock gives no other "today"."""
+    from domain import admin
+    from domain.clock import users_day
+    from domain.reminders import send_reminders
+
+    clock.set(NEW_YEAR_EVE)
+    assert users_day(NEW_YEAR_EVE, PARIS) == date(2027, 1, 1)
+    assert users_day(NEW_YEAR_EVE.replace(tzinfo=None), PARIS) == date(2027, 1, 1)  # SQLite gives naive UTC
+    assert services.today() == date(2027, 1, 1)
+    assert not hasattr(clock, "today")  # a clock gives instants, never a day
+    # 60 days after 1 January (61 after 31 December): the alert, with the users' count
+    admin.set_expiry(services, account(services, HUGO).subscriber_number, date(2027, 3, 2))
+    result = attempt(services, HUGO, HUGO_PASSWORD)
+    assert result.view.step is Step.EXPIRY_ALERT
+    assert result.expiry is not None and result.expiry.days_left == 60
+    assert result.expiry.days_before_blocking == 61
+    # a password valid until 31 December is expired on 1 January
+    admin.set_expiry(services, account(services, LILA).subscriber_number, date(2026, 12, 31))
+    assert attempt(services, LILA, LILA_PASSWORD).status is PasswordStatus.EXPIRED
+    # reminders: 30 days left on the users' day (31 on the UTC date): the 30-day one
+    admin.set_expiry(services, account(services, HUGO).subscriber_number, date(2027, 1, 31))
+    reminders = [(r.threshold, r.days_left) for r in send_reminders(services) if r.email == HUGO]
+    assert reminders == [(30, 30)]
+
+
 # --- deactivation of accounts that stay expired --------------------------------------------------
 
 

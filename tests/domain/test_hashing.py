@@ -6,7 +6,6 @@ import re
 
 import pytest
 from argon2 import extract_parameters
-from pydantic import ValidationError
 
 from domain.hashing import (
     OWASP_MIN_MEMORY_KIB,
@@ -16,7 +15,7 @@ from domain.hashing import (
     Verification,
     usable_secret,
 )
-from domain.settings import load_settings
+from domain.settings import InvalidSettings, load_settings
 
 PHC = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
 
@@ -99,7 +98,7 @@ def test_floor_constants() -> None:
 
 @pytest.mark.parametrize("override", [{"argon2_memory_kib": 8192}, {"argon2_time_cost": 1}])
 def test_settings_refuse_below_owasp_floor(tmp_path, override: dict[str, int]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidSettings):
         load_settings(data_dir=tmp_path, **override)
 
 

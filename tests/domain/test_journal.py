@@ -138,3 +138,66 @@ def test_reference_format() -> None:
         assert len(reference) == 9 and reference[4] == "-"
         assert set(reference.replace("-", "")) <= set(REFERENCE_ALPHABET)
     assert len({new_reference() for _ in range(50)}) == 50
+
+
+class _Journal:
+    """Records what would be journaled."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, dict[str, object]]] = []
+
+    def record(self, kind: str, name: str, **detail: object) -> None:
+        self.events.append((kind, name, detail))
+
+
+def test_typing_progress_is_batched_and_never_more_than_a_count_or_a_band(services, demo) -> None:
+    """Issue 13: support sees how far the user typed — a count for the email, a band for a
+    secret, at most one event per field per second, the last change of a burst before
+    what comes next — and never what was typed."""
+    from domain.session.typed import TypingProgress
+
+    core = SessionCore(services)
+    login = core.view()
+    email, password, captcha = (login.get_field(name) for name in ("email", "password", "captcha"))
+    assert email is not None and password is not None and captcha is not None
+    journal = _Journal()
+    clock = [100.0]
+    progress = TypingProgress(journal, now=lambda: clock[0])  # type: ignore[arg-type]
+
+    def typing() -> list[dict[str, object]]:
+        return [detail for kind, name, detail in journal.events if (kind, name) == ("input", "typing")]
+
+    for n in range(1, 25):  # 24 keys in 0.24 s
+        progress.typed(email, n)
+        clock[0] += 0.01
+    assert typing() == [{"field": "email", "length": 1}]  # the first at once, the rest waits
+    for n in range(1, 26):  # on to the password: the email's last count first
+        progress.typed(password, n)
+        clock[0] += 0.01
+    assert typing()[1:] == [{"field": "email", "length": 24}, {"field": "password", "band": "1-7"}]
+    clock[0] += 1.0
+    progress.typed(password, 26)  # a second later: journaled at once (its band changed)
+    progress.typed(password, 27)  # the same band: nothing new
+    progress.flush()
+    assert typing()[3:] == [{"field": "password", "band": "20-39"}]
+    progress.flush()
+    assert len(typing()) == 4
+    # what the step sets is not typing: a refusal empties the password, a new CAPTCHA its field
+    refused = replace_view(login, resets=(("password", ""),), captcha_serial=login.captcha.serial + 1)  # type: ignore[union-attr]
+    progress.new_view(login, refused)
+    progress.typed(password, 0)
+    progress.typed(captcha, 0)
+    progress.flush()
+    assert len(typing()) == 4
+    # another step: what was typed on the one left comes first
+    progress.typed(email, 3)
+    progress.new_view(login, replace_view(login, step=Step.FORGOT_EMAIL))
+    assert typing()[-1] == {"field": "email", "length": 3}
+    assert all(set(detail) in ({"field", "length"}, {"field", "band"}) for detail in typing())
+
+
+def replace_view(view, *, step=None, resets=(), captcha_serial=None):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    captcha = view.captcha if captcha_serial is None else replace(view.captcha, serial=captcha_serial)
+    return replace(view, step=step or view.step, resets=resets, captcha=captcha)

@@ -197,6 +197,32 @@ def test_levels_have_names() -> None:
     assert set(LEVEL_NAMES) == set(StrengthLevel)
 
 
+SIXTEEN = "Tournesol-Violon"
+"""16 characters that zxcvbn rates Medium: refused for its length all the same."""
+
+
+def test_the_meter_says_too_short_under_the_minimum_length() -> None:
+    """Issue 13: the meter said « Moyen (accepté) » for a 16-character password that the
+    policy then refused for its length. Under the minimum the meter says « too short »,
+    refused, whatever the strength; from the minimum on, the strength level."""
+    from domain.policy import METER_NAMES, MeterLevel
+
+    assert len(SIXTEEN) == 16 and POLICY.strength(SIXTEEN) is StrengthLevel.MOYEN
+    assert POLICY.meter(SIXTEEN) is MeterLevel.TOO_SHORT
+    assert not MeterLevel.TOO_SHORT.accepted
+    assert POLICY.check(SIXTEEN, SIXTEEN).meter is MeterLevel.TOO_SHORT
+    assert POLICY.meter("") is None
+    assert POLICY.meter("e\u0301" * 10) is MeterLevel.TOO_SHORT  # 20 code points, 10 after NFC
+    strong = SIXTEEN + "-Kayak"
+    assert POLICY.meter(strong) in (MeterLevel.MOYEN, MeterLevel.FORT)
+    assert POLICY.meter(strong).accepted  # type: ignore[union-attr]
+    assert POLICY.meter("a" * 20) is MeterLevel.FAIBLE and not MeterLevel.FAIBLE.accepted
+    assert POLICY.check(strong, strong).meter is POLICY.meter(strong)
+    assert set(METER_NAMES) == set(MeterLevel)
+    t = Translator("fr")
+    assert [t._(level.label) for level in MeterLevel] == ["Trop court", "Faible", "Moyen", "Fort"]
+
+
 def test_same_as_previous() -> None:
     result = POLICY.check(STRONG_20, STRONG_20, is_previous=lambda text: text == STRONG_20)
     assert result.reasons == (Reason.SAME_AS_PREVIOUS,)

@@ -442,7 +442,7 @@ def test_the_session_ends_once(services, demo) -> None:
     assert walk(core, [OpenForgot(LILA)]).ended
     core.close("quit")
     names = [(k, n, d) for k, n, d in events(services, core) if k == "session"]
-    assert names[-1] == ("session", "end", {"how": "idle"})
+    assert names[-1] == ("session", "end", {"reason": "idle"})
     assert [n for _k, n, _d in names].count("end") == 1
 
 

@@ -270,7 +270,7 @@ def test_forgot_password_in_french_with_a_wrong_answer_and_a_weak_password(local
     between = line.prompt(new_prompt)
     lines = between.decode().replace("\xa0", " ").split("\r\n")
     assert lines[0] == "", lines  # the Enter, nothing echoed before it
-    assert lines[1] == "Niveau de sécurité : Faible (refusé)", lines
+    assert lines[1] == "Niveau de sécurité : Trop court (refusé)", lines  # under 20 characters
     assert lines[2].startswith("Erreur : "), lines
     assert all(text.startswith("Erreur : ") for text in lines[2:-1]), lines
     assert lines[-1] == "", lines  # the prompt starts its own line
@@ -659,7 +659,7 @@ def test_support_reads_a_line_session_over_ssh_in_line_mode(ssh_server: Server, 
         agent.prompt(agent.t._(line_support.REFERENCE_PROMPT))
         agent.send(reference[1].decode().lower())
         agent.expect("     | " + agent.t._(m.LOGIN_TITLE))
-        agent.expect("session  end how=quit")
+        agent.expect("session  end reason=quit")
         agent.prompt(agent.t._(line_support.REFERENCE_PROMPT))
         agent.send("quitter")
         assert child.expect(pexpect.EOF, timeout=TIMEOUT) == 0

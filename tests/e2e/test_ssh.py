@@ -10,6 +10,7 @@ passes it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -348,6 +349,95 @@ def test_the_maximum_length_can_be_extended_a_bounded_number_of_times(
     assert "extend_refused" not in server.log()
 
 
+# -- 4b. why a session ended, as the journal says it -----------------------------------------
+
+
+def journal_events(server: Server, reference: str) -> list[tuple[str, str, dict[str, Any]]]:
+    from tests.e2e.test_ssh_abuse import journal
+
+    return journal(server.sessions_data_dir, reference)
+
+
+def journaled_end(server: Server, reference: str, timeout: float = 10.0) -> str:
+    """The reason the session's journal gives for its end (waiting for it to be written)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = journal_events(server, reference)
+        ends = [detail for kind, name, detail in events if (kind, name) == ("session", "end")]
+        if ends:
+            assert len(ends) == 1, ends
+            return str(ends[0]["reason"])
+        assert time.monotonic() < deadline, f"no end in the journal of {reference}: {journal_events(server, reference)}"
+        time.sleep(0.1)
+
+
+def line_reference(term: Terminal) -> str:
+    found = re.search(r"Référence de la session : ([0-9A-Z]{4}-[0-9A-Z]{4})", term.text().replace("\xa0", " "))
+    assert found, term.dump()
+    return found[1]
+
+
+def test_the_journal_says_why_each_session_ended(fresh_server: ServerFactory, terminal: TerminalFactory) -> None:
+    """Issue 13: the journal said "quit" (or "server") where the server's log said
+    end=idle. The server tells the session process why it ends it (on their control
+    channel, before its signal): idle, max_length, server_shutdown, client_closed or
+    connection_lost; the user's own end stays "quit"; the full-screen app and the line
+    mode alike, the warning before the end journaled too."""
+    idle_server = fresh_server(ssh_idle_timeout_seconds=10, ssh_idle_warning_seconds=4)
+    long_server = fresh_server(
+        ssh_max_session_seconds=10, ssh_idle_warning_seconds=4, ssh_idle_timeout_seconds=300, ssh_session_extensions=0
+    )
+    idle, line, hung_up, quitting = (
+        terminal(idle_server),
+        terminal(idle_server, "texte"),
+        terminal(idle_server),
+        terminal(idle_server),
+    )
+    longest = terminal(long_server)
+    for term in (idle, hung_up, quitting, longest):
+        term.wait_for(LOGIN_TITLE)
+    line.wait_for("Votre choix (1-4)")
+    references = {
+        "idle": idle.reference(),
+        "line": line_reference(line),
+        "hung_up": hung_up.reference(),
+        "quit": quitting.reference(),
+    }
+    hung_up.hang_up()
+    quitting.send(CTRL_Q)
+    assert quitting.wait_exit() == 0
+    assert journaled_end(idle_server, references["hung_up"]) in {"client_closed", "connection_lost"}
+    assert journaled_end(idle_server, references["quit"]) == "quit"
+    for term, farewell in ((idle, "Session fermée après"), (line, "Session fermée après"), (longest, "Session fermée")):
+        term.wait_for(farewell, timeout=20)
+    assert journaled_end(idle_server, references["idle"]) == "idle"
+    assert journaled_end(idle_server, references["line"]) == "idle"
+    longest_reference = longest.reference()
+    assert journaled_end(long_server, longest_reference) == "max_length"
+    idle_server.wait_for_log(rf"disconnect .*ref={references['idle']} .*end=idle")
+    long_server.wait_for_log(rf"disconnect .*ref={longest_reference} .*end=max_length")
+    warnings = {
+        name: [detail for kind, event, detail in journal_events(server, reference) if event == "session_warning"]
+        for name, server, reference in (
+            ("idle", idle_server, references["idle"]),
+            ("line", idle_server, references["line"]),
+            ("longest", long_server, longest_reference),
+        )
+    }
+    assert warnings == {
+        "idle": [{"warning": "idle", "seconds": 4}],
+        "line": [{"warning": "idle", "seconds": 4}],
+        "longest": [{"warning": "end", "seconds": 4}],
+    }
+
+    # the server stops: its sessions end with that reason
+    stopped = terminal(long_server)
+    stopped.wait_for(LOGIN_TITLE)
+    stopped_reference = stopped.reference()
+    assert long_server.terminate() == 0
+    assert journaled_end(long_server, stopped_reference) == "server_shutdown"
+
+
 # -- 5. no PTY -------------------------------------------------------------------------------
 
 
@@ -427,6 +517,20 @@ def test_support_with_its_key_reaches_the_support_console(server: Server, termin
     reference = server.wait_for_log(r"^\S+ connect client=127\.0\.0\.1 user=support .*ref=(\S+)$").group(1)
     shown = server.journal_show(reference)
     assert reference in shown and "ssh-support" in shown, shown
+    # the agent is named in the audit by the key's comment, with its fingerprint
+    env = client_env()
+    env.update(MOTDEPASSE_DATA_DIR=str(server.data_dir))
+    listed = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "staff", "--demo", "audit", "--action", "sign_in", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (sign_in,) = json.loads(listed.stdout)
+    assert re.fullmatch(r"ssh-key:e2e-support \(SHA256:[A-Za-z0-9+/]{43}\)", sign_in["staff"]), sign_in
 
 
 def test_support_without_a_key_is_refused(server: Server) -> None:

@@ -531,7 +531,7 @@ def test_a_crashed_session_shows_an_apology_with_its_reference_and_is_journaled(
         assert line.startswith(("20", " ")), line
     events = journal(data_dir, CRASH_REFERENCE, database="motdepasse.db")
     assert ("session", "crash", {"error": error}) in events, events
-    assert events[-1] == ("session", "end", {"how": "crash"}), events
+    assert events[-1] == ("session", "end", {"reason": "crash"}), events
 
 
 # -- 5. isolation, keys ----------------------------------------------------------------------
@@ -618,3 +618,28 @@ async def test_a_session_cannot_extend_itself_beyond_the_limit_or_outside_the_wa
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_the_server_tells_a_session_why_it_ends_it_before_its_signal(tmp_path: Path) -> None:
+    """The control channel carries, from the server, why it ends the session (once, the
+    first reason): the session process journals it (tests/e2e/test_ssh.py walks it for real)."""
+    import socket
+
+    from domain.settings import load_settings
+    from tui.ssh_server import Session, SshApplication
+
+    application = SshApplication(load_settings(data_dir=tmp_path))
+    session = Session("TEST-0001", "127.0.0.1", "lila", "xterm", (80, 24))
+    ours, theirs = socket.socketpair()
+    try:
+        session.control = ours.fileno()
+        application._end_session(session, signal.SIGHUP)  # no reason yet: nothing said
+        session.end_reason = "idle"
+        application._end_session(session, signal.SIGTERM)
+        session.end_reason = "client_closed"  # (the first reason stays, as in the log)
+        application._end_session(session, signal.SIGHUP)
+        theirs.setblocking(False)
+        assert theirs.recv(256) == b"end idle\n"
+    finally:
+        ours.close()
+        theirs.close()

@@ -10,7 +10,7 @@ from domain.settings import load_settings
 from tests.domain.support import HUGO, LILA
 from tests.mail.conftest import free_port
 from tests.mail.helpers import forgot_change, outbox
-from tui.cli import main
+from tui.cli import demo_settings, main
 
 
 @pytest.fixture
@@ -90,8 +90,10 @@ def test_deliver_without_a_relay(data_dir, capsys) -> None:
 
 def test_deliver_with_the_relay_down(data_dir, monkeypatch, capsys) -> None:
     relay_env(monkeypatch, free_port())
-    assert main(["mail", "deliver"]) == 0
-    assert capsys.readouterr().out.strip() == "sent 0, to retry 1, failed 0"
+    assert main(["mail", "deliver"]) == 4  # nothing delivered: the relay unreachable
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "sent 0, to retry 1, failed 0"
+    assert captured.err.startswith("motdepasse: nothing delivered: relay unreachable: Connection refused")
     (row,) = rows()
     assert row.state == "queued" and row.attempts == 1 and row.last_error
     assert main(["mail", "outbox"]) == 0
@@ -109,6 +111,9 @@ def test_remind_twice(data_dir, capsys) -> None:
 
 
 def test_demo_database_is_separate(data_dir, capsys) -> None:
+    assert main(["mail", "--demo", "outbox"]) == 66  # no demo yet: nothing is created
+    assert "run 'motdepasse demo' first" in capsys.readouterr().err
+    build_services(demo_settings()).close()
     assert main(["mail", "--demo", "outbox"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("0 email(s)")
 

@@ -90,6 +90,38 @@ async def test_forgot_password_then_login(tmp_path: Path, lang: Language, valid_
     services.close()
 
 
+async def test_no_stale_error_on_the_login_after_a_reset(tmp_path: Path) -> None:
+    """Issue 13: « mot de passe erroné » from an attempt before the procedure stayed on
+    the login screen the procedure led back to. The login shown again has no message of
+    an earlier attempt — on screen, and in the frame the journal keeps of it."""
+    from domain.replay import timeline
+    from tests.ui_helpers import REFERENCE
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, app, LILA, "Mauvais-Mot-De-Passe-123")
+        wrong = "L'adresse électronique ou le mot de passe est erroné."
+        assert any(wrong in str(error.render()) for error in app.screen.query(".field-error"))
+        app.screen.query_one("#email", Input).value = ""
+        app.screen.query_one("#email", Input).focus()
+        await walk_to_summary(pilot, app, keyboard=False)  # from the email: « Mot de passe oublié »
+        assert isinstance(app.screen, ForgotSummaryScreen)
+        await pilot.press("enter")  # « Accédez à vos services en ligne »
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, LoginScreen)
+        shown = [str(error.render()) for error in app.screen.query(".field-error")]
+        shown.append(str(app.screen.query_one("#errors", Static).render()))
+        assert not any(text.strip() for text in shown), shown
+        assert "erroné" not in app.capture()
+    services.journal_writer.flush()
+    _record, _events, frames = timeline(services, REFERENCE)
+    last_login = [frame for frame in frames if "Connexion à mon espace professionnel" in frame.text][-1]
+    assert "erroné" not in last_login.text
+    services.close()
+
+
 async def test_escape_goes_back_without_losing_what_was_typed(tmp_path: Path) -> None:
     services = make_services(tmp_path)
     app = make_app(services)
@@ -192,6 +224,28 @@ async def test_meter_updates_as_you_type(tmp_path: Path) -> None:
         await pilot.pause(0.3)
         await settle(pilot, app)
         assert "Fort (accepté)" in meter.describe() or "Moyen (accepté)" in meter.describe()
+    services.close()
+
+
+async def test_the_meter_says_too_short_under_the_minimum_length(tmp_path: Path) -> None:
+    """Issue 13: a 16-character password was « Moyen (accepté) » on the meter, then
+    refused for its length."""
+    from screens.widgets.strength_meter import StrengthMeter
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_new_password(pilot, app, keyboard=False)
+        meter = app.screen.query_one(StrengthMeter)
+        await type_text(pilot, "Tournesol-Violon")  # 16 characters, Medium for zxcvbn
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert meter.describe() == "Niveau de sécurité : Trop court (refusé)".replace(" :", "\u00a0:")
+        assert "accepté" not in str(meter.render())
+        await type_text(pilot, "-Kayak")  # 22 characters: the strength level now
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert "(accepté)" in meter.describe()
     services.close()
 
 

@@ -184,7 +184,7 @@ async def test_a_meter_estimate_that_ends_after_its_fields_is_harmless(tmp_path:
 async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path: Path) -> None:
     """« Mode texte » is the first focus stop (Shift+Tab twice from the email, where the
     login starts, past « Affichage »); pressing
-    it ends this session (journaled how=line_mode) and the app exits with "plain", which
+    it ends this session (journaled reason=line_mode) and the app exits with "plain", which
     the launchers (tui/cli.py, tui/ssh_session.py) turn into the line mode."""
     services = make_services(tmp_path)
     app = make_app(services)
@@ -198,7 +198,7 @@ async def test_the_login_offers_the_line_mode_first_in_the_focus_order(tmp_path:
         await settle(pilot, app)
     assert app.return_value == "plain"
     services.journal_writer.flush()
-    assert ("session", "end", {"how": "line_mode"}) in journal(services)
+    assert ("session", "end", {"reason": "line_mode"}) in journal(services)
     services.close()
 
 
@@ -263,7 +263,7 @@ async def test_a_time_limit_warning_stays_on_top_when_the_step_changes(tmp_path:
 
     services = make_services(tmp_path)
     app = make_app(services, "fr")
-    answers: list[bool] = []
+    answers: list[str] = []
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot, app)
@@ -277,7 +277,7 @@ async def test_a_time_limit_warning_stays_on_top_when_the_step_changes(tmp_path:
             assert type(app.screen_stack[-2]).__name__ == "EmailStepScreen"
             app.screen.query_one("#act", Button).press()
             await settle(pilot, app)
-            assert answers == [True]
+            assert answers == ["extend"]
             assert type(app.screen).__name__ == "EmailStepScreen"
     finally:
         services.close()

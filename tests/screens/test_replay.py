@@ -193,3 +193,160 @@ async def test_a_resize_is_journaled_with_its_new_size_and_its_frame_in_the_new_
     assert len(lines) == 35, len(lines)
     assert lines[0].rstrip().endswith(REFERENCE) and len(lines[0].rstrip()) > 80  # drawn at 120 columns
     services.close()
+
+
+async def test_the_journal_tells_typing_the_meter_and_the_captcha_never_a_secret(tmp_path: Path) -> None:
+    """Issue 13: what support needs to follow a session besides its frames — typing
+    progress (a count for the email, a length band for a secret, never a character, a few
+    events only), the meter's levels, the CAPTCHA spelled and each new one shown — and
+    still no secret anywhere in the journal."""
+    from textual.widgets import Button
+
+    from tests.ui_helpers import LILA
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    solutions: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_text(pilot, LILA)  # key by key
+        await pilot.press("tab")
+        await type_text(pilot, "Mauvais-Mot-De-Passe-1")
+        await pilot.press("tab")
+        app.screen.query_one("#spell", Button).press()  # « Épeler les caractères »
+        await settle(pilot, app)
+        solutions.append(solution(app))
+        app.screen.query_one("#captcha", Input).focus()
+        await type_text(pilot, solution(app))
+        await pilot.press("enter")  # a wrong password: refused, a new CAPTCHA
+        await settle(pilot, app)
+        solutions.append(solution(app))
+        app.screen.query_one("#email", Input).value = ""  # back at the email (its field emptied)
+        app.screen.query_one("#email", Input).focus()
+        await walk_to_new_password(pilot, app, keyboard=False)
+        solutions.append(solution(app))
+        await type_text(pilot, "Tournesol-Violon")  # 16 characters: too short
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        await type_text(pilot, "-Kayak-Brume-77")
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await type_text(pilot, "Tournesol-Violon-Kayak-Brume-77", keyboard=False)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+    services.journal_writer.flush()
+    _record, events, _frames = timeline(services, REFERENCE)
+    named = [(event.kind, event.name, event.detail) for event in events]
+    typing = [detail for kind, name, detail in named if (kind, name) == ("input", "typing")]
+
+    # the email: counts, and the whole address counted before the login it was typed for
+    emails = [detail["length"] for detail in typing if detail["field"] == "email"]
+    assert emails[0] >= 1 and len(LILA) in emails
+    assert len(emails) <= 8, emails  # batched: not one event per key (the address typed twice: 48 keys)
+    login = next(i for i, (kind, name, _d) in enumerate(named) if (kind, name) == ("action", "login"))
+    before = [d for kind, name, d in named[:login] if (kind, name) == ("input", "typing") and d["field"] == "email"]
+    assert before[-1] == {"field": "email", "length": len(LILA)}
+    # the secrets: their band only, each band once as it is reached
+    for field in ("password", "captcha", "answer", "new", "confirm"):
+        details = [detail for detail in typing if detail["field"] == field]
+        assert details, field
+        assert all(set(detail) == {"field", "band"} for detail in details), details
+    assert [d["band"] for d in typing if d["field"] == "password"] == ["1-7", "8-19", "20-39"]
+    assert [d["band"] for d in typing if d["field"] == "new"][-1] == "20-39"
+    assert len(typing) <= 40, typing
+
+    # the meter: too short, then its strength; the CAPTCHA spelled; each new CAPTCHA shown
+    meter = [detail["level"] for kind, name, detail in named if (kind, name) == ("shown", "meter")]
+    assert meter[0] == "too_short" and meter[-1] in ("moyen", "fort"), meter
+    assert ("outcome", "captcha_spelled", {"shown": True}) in named
+    serials = [detail["serial"] for kind, name, detail in named if (kind, name) == ("shown", "captcha_new")]
+    assert serials == sorted(set(serials)) and len(serials) >= 3, serials
+    assert ("outcome", "password_changed") in [(kind, name) for kind, name, _d in named]
+
+    secrets = [LILA, "Mauvais-Mot-De-Passe-1", "Tournesol-Violon", "PAUL", *solutions]
+    with services.uow() as uow:
+        from sqlmodel import select
+
+        stored = [
+            row.detail for row in uow.session.exec(select(JournalEvent).where(JournalEvent.kind != "frame")).all()
+        ]
+    for secret in secrets:
+        assert not any(secret.casefold() in text.casefold() for text in stored), secret
+    services.close()
+
+
+async def test_time_limit_warnings_and_the_answers_are_journaled(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: each warning the server sends (idle, maximum length) and what the user did
+    with it: stayed, extended (and the request sent to the server), or closed it."""
+    import socket
+
+    from screens.time_limit import TimeLimitDialog
+    from tui import ssh_session
+    from tui.line_mode import END_WARNING, IDLE_WARNING
+
+    monkeypatch.setattr(ssh_session, "listen_to_server", lambda _handlers: None)  # no signal handlers in tests
+    services = make_services(tmp_path)
+    make_app(services)  # seeds the demo accounts
+    ours, theirs = socket.socketpair()
+    app = ssh_session.SshSessionApp(
+        services,
+        language="fr",
+        reference=REFERENCE,
+        warning_seconds=30,
+        extensions=1,
+        extension_seconds=600,
+        control=ssh_session.ServerControl(theirs.fileno()),
+    )
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            for warning, key in ((IDLE_WARNING, "enter"), (END_WARNING, "enter"), (END_WARNING, "escape")):
+                app._warn(warning)
+                await pilot.pause(0.2)
+                assert isinstance(app.screen, TimeLimitDialog)
+                await pilot.press(key)
+                await pilot.pause(0.2)
+        assert ours.recv(64) == b"extend\n"  # once: no extension was left for the second
+    finally:
+        ours.close()
+        theirs.close()
+    services.journal_writer.flush()
+    _record, events, _frames = timeline(services, REFERENCE)
+    said = [
+        (event.name, event.detail)
+        for event in events
+        if event.name in ("session_warning", "session_warning_answer", "extended")
+    ]
+    assert said == [
+        ("session_warning", {"warning": "idle", "seconds": 30}),
+        ("session_warning_answer", {"warning": "idle", "answer": "stay"}),
+        ("session_warning", {"warning": "end", "seconds": 30}),
+        ("session_warning_answer", {"warning": "end", "answer": "extend"}),
+        ("extended", {}),
+        ("session_warning", {"warning": "end", "seconds": 30}),
+        ("session_warning_answer", {"warning": "end", "answer": "dismissed"}),
+    ]
+    services.close()
+
+
+def test_the_server_says_why_it_ends_a_session() -> None:
+    """The session process reads the reason on its control channel (written by the server
+    just before its signal); nothing said, or something else: no reason."""
+    import socket
+
+    from tui.ssh_session import ServerControl
+
+    ours, theirs = socket.socketpair()
+    try:
+        control = ServerControl(theirs.fileno())
+        assert control.end_reason() is None  # nothing said: never blocks
+        ours.sendall(b"end idle\n")
+        assert control.end_reason() == "idle"
+        ours.sendall(b"end \x1b[2J\nend max_length\n")
+        assert control.end_reason() == "max_length"
+        assert control.send("extend") and ours.recv(64) == b"extend\n"
+    finally:
+        ours.close()
+        theirs.close()

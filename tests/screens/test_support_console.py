@@ -292,7 +292,7 @@ async def test_a_removed_support_key_ends_its_ssh_console(tmp_path: Path) -> Non
                 )
             ).all()
         ]
-    assert ends == [{"how": "staff_revoked"}]
+    assert ends == [{"reason": "staff_revoked"}]
     services.close()
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+from textual._animator import Animator
 from textual.app import App
-from textual.widgets import Input
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.widgets import Input, Static
 
 from domain.replay import plain
-from screens.widgets.textual_adapter import capture_ansi
+from screens.widgets.textual_adapter import capture_ansi, settling
 from tests.ui_helpers import make_app, make_services
 
 
@@ -25,6 +28,13 @@ def test_the_private_names_the_adapter_uses_exist() -> None:
     for name in ("_background_screens", "_exit_renderables", "_close_messages_no_wait", "_fatal_error"):
         assert hasattr(App, name) or name in App.__init__.__code__.co_names, name
     assert "_on_key" in vars(Input) and "_on_paste" in vars(Input)
+    # what ``settling`` looks at
+    screen = Screen()
+    names = ("_layout_required", "_scroll_required", "_repaint_required", "_recompose_required", "_dirty_widgets")
+    for name in (*names, "_callbacks", "_next_callbacks"):
+        assert hasattr(screen, name), name
+    assert hasattr(screen._compositor, "_dirty_regions")
+    assert "_animations" in Animator.__init__.__code__.co_names
 
 
 async def test_capture_is_the_screen_as_drawn(tmp_path: Path) -> None:
@@ -38,4 +48,41 @@ async def test_capture_is_the_screen_as_drawn(tmp_path: Path) -> None:
         assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
         assert "Connexion à mon espace professionnel" in lines[0]
         assert "TEST-0001" in lines[0]
+    services.close()
+
+
+async def test_a_capture_leaves_what_is_still_to_be_drawn(tmp_path: Path) -> None:
+    """A full render forgets the regions waiting to be drawn: a frame captured then kept
+    the terminal from ever getting them (over SSH at 60×20, an error never shown)."""
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        waiting = Region(0, 3, 40, 2)
+        compositor._dirty_regions.add(waiting)
+        capture_ansi(app)
+        assert waiting in compositor._dirty_regions
+    services.close()
+
+
+async def test_the_screen_settles_after_a_change(tmp_path: Path) -> None:
+    """``settling``: true while Textual has a widget to mount and lay out, false once the
+    screen is drawn as it will stay."""
+    services = make_services(tmp_path)
+    app = make_app(services)
+
+    async def settled() -> bool:
+        for _ in range(200):  # a blinking cursor makes it settle again every 0.5 s
+            if not settling(app):
+                return True
+            await pilot.pause(0.01)
+        return False
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await settled()
+        app.screen.mount(Static("Une ligne de plus"))
+        assert settling(app)
+        assert await settled()
+        assert "Une ligne de plus" in plain(capture_ansi(app))
     services.close()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Button, OptionList
 
 from domain import support
-from screens.support import SupportAccountScreen, SupportSessionScreen
+from screens.support import ConfirmDialog, SupportAccountScreen, SupportSessionScreen
 from tests.ui_helpers import REFERENCE, make_app, make_services, walk_to_question
 from tui.support_app import SupportApp
 
@@ -46,11 +46,26 @@ async def session(pilot: Pilot[None], app: SupportApp) -> None:
     await pilot.press("right", "right", "right")
 
 
+async def full_view(pilot: Pilot[None], app: SupportApp) -> None:
+    """The user's screen alone on the agent's terminal (« f »)."""
+    await session(pilot, app)
+    await pilot.press("f")
+
+
+async def confirm(pilot: Pilot[None], app: SupportApp) -> None:
+    """« Désactiver » asks first."""
+    await account(pilot, app)
+    app.screen.query_one("#toggle", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+
+
 CASES: list[tuple[str, Steps, bool]] = [
     ("support_sign_in", sign_in, False),
     ("support_search", search, True),
     ("support_account", account, True),
     ("support_session", session, True),
+    ("support_session_full", full_view, True),
+    ("support_confirm", confirm, True),
 ]
 
 
