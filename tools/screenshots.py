@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "tests" / "snapshots" / "__snapshots__" / "test_screens"
+SUPPORT = ROOT / "tests" / "snapshots" / "__snapshots__" / "test_support_screens"
 TARGET = ROOT / "docs" / "screenshots"
 
 
@@ -21,6 +22,8 @@ def main() -> int:
         name, _, theme = existing.stem.rpartition("-")
         if theme in ("contraste", "ansi"):  # a screen in another theme
             source = SNAPSHOTS / f"test_screen_in_theme[{name}-{theme}].raw"
+        if existing.stem.startswith("support_"):  # the support console
+            source = SUPPORT / f"test_support_screen[{existing.stem}].raw"
         if source.exists():
             shutil.copyfile(source, existing)
             print(f"{existing.relative_to(ROOT)}")
