@@ -78,28 +78,39 @@ def settling(app: App[Any]) -> bool:
     mounted), callbacks waiting for the next refresh (the deferred scrolls that bring a
     message or the focus into view), messages the app or a widget drawn has not handled
     yet (the focus to follow), an animation running (a smooth scroll), or a screen not yet
-    at the terminal's size — for the active screen and the screens drawn beneath it (a
-    dialog's). A frame captured while it settles is not what the user sees."""
+    at the terminal's size — for the active screen and, under a dialog, the screens that
+    show through it. A frame captured while it settles is not what the user sees."""
     if app.animator._animations or app.message_queue_size or app._next_callbacks:
         return True
     screen = app.screen
-    for drawn in (*app._background_screens, screen):
-        if (
-            drawn.size != app.size
-            or drawn._layout_required
-            or drawn._scroll_required
-            or drawn._recompose_required
-            or drawn._dirty_widgets
-            or drawn._callbacks
-            or drawn._compositor._dirty_regions
-            # (beneath a dialog it stays set: Textual repaints it with the screen on top)
-            or (drawn is screen and drawn._repaint_required)
-        ):
+    drawn = [screen]
+    if screen.styles.background.a < 1:  # a dialog: the screens beneath show through
+        drawn += app._background_screens
+    for shown in drawn:
+        if shown.size != app.size or shown._callbacks:
             return True
-        for pump in (drawn, *drawn.walk_children()):
+        pending = (
+            shown._layout_required
+            or shown._scroll_required
+            or shown._recompose_required
+            or shown._compositor._dirty_regions
+        )
+        if shown is screen and (pending or shown._repaint_required or shown._dirty_widgets):
+            return True
+        # Beneath a dialog, a screen keeps work pending that Textual does only at the next
+        # event that reaches it (a resize): it is settling only while its update runs.
+        if shown is not screen and pending and _updating(shown):
+            return True
+        for pump in (shown, *shown.walk_children()):
             if pump.is_running and (pump.message_queue_size or pump._next_callbacks):
                 return True
     return False
+
+
+def _updating(screen: Screen[Any]) -> bool:
+    """Whether the timer that runs a screen's updates (layout, repaint) is on."""
+    timer = getattr(screen, "_Screen__update_timer", None)
+    return timer is not None and timer._active.is_set()
 
 
 def without_colour(app: App[Any]) -> None:

@@ -182,13 +182,16 @@ async def test_deactivating_asks_first(tmp_path: Path) -> None:
         card.query_one("#toggle", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "Désactiver le compte de Lila ROSEMONDE (lila.rosemonde@orange.fr) ?" in text_of(app)
-        assert app.focused is not None and app.focused.id == "cancel"
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "cancel")
         await pilot.press("enter")  # « Annuler », focused first
         await wait_until(pilot, lambda: app.screen is card)
         assert status() == "active"
         card.query_one("#toggle", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("shift+tab", "enter")  # « Désactiver »
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "cancel")
+        await pilot.press("shift+tab")
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "confirm")
+        await pilot.press("enter")  # « Désactiver »
         await wait_until(pilot, lambda: status() == "deactivated")
     with services.uow() as uow:
         actions = [row.action for row in uow.session.exec(select(StaffAudit).order_by(col(StaffAudit.id))).all()]

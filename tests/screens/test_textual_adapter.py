@@ -12,6 +12,7 @@ from textual._animator import Animator
 from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from domain.replay import plain
@@ -34,6 +35,7 @@ def test_the_private_names_the_adapter_uses_exist() -> None:
     for name in (*names, "_callbacks", "_next_callbacks"):
         assert hasattr(screen, name), name
     assert hasattr(screen._compositor, "_dirty_regions")
+    assert hasattr(screen, "_Screen__update_timer") and "_active" in vars(Timer)
     assert "_animations" in Animator.__init__.__code__.co_names
 
 
