@@ -366,13 +366,8 @@ def audit(
 ) -> None:
     with services.uow() as uow:
         uow.session.add(
-            StaffAudit(
-                at=services.clock.now(),
-                staff=staff.label,
-                action=action,
-                account_id=account_id,
-                session_reference=session_reference,
-                detail=json.dumps(detail, default=str),
+            admin.audit_row(
+                services, staff.label, action, account_id=account_id, session_reference=session_reference, **detail
             )
         )
         uow.commit()

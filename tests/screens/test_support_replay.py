@@ -63,6 +63,15 @@ async def sign_in(pilot: Pilot[None], app: SupportApp) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, SupportSearchScreen))
 
 
+async def open_card(pilot: Pilot[None], app: SupportApp) -> None:
+    """Search « rosemonde », open the account's card (the console already signed in)."""
+    await pilot.pause()
+    await pilot.press(*"rosemonde", "enter")
+    await wait_until(pilot, lambda: bool(app.screen.query_one("#results", OptionList).option_count))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, SupportAccountScreen))
+
+
 def screen_text(app: SupportApp) -> list[str]:
     return [line.rstrip() for line in plain(capture_ansi(app)).split("\n")]
 
@@ -138,11 +147,7 @@ async def test_the_card_in_words_in_the_users_time_zone(tmp_path: Path) -> None:
     support.add_staff(services, "agent.martin", "Agent Martin", STAFF_PASSWORD)
     app = SupportApp(services, identity=support.StaffIdentity("staff:agent.martin"))
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press(*"rosemonde", "enter")
-        await wait_until(pilot, lambda: bool(app.screen.query_one("#results", OptionList).option_count))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SupportAccountScreen))
+        await open_card(pilot, app)
         card = flat(str(app.screen.query_one("#card", Static).render()))
         agent = support.StaffIdentity("staff:agent.martin")
         expires_on = support.view_account(services, agent, 1).card.password_expires_on
@@ -173,11 +178,7 @@ async def test_deactivating_asks_first(tmp_path: Path) -> None:
         return support.view_account(services, support.StaffIdentity("staff:agent.martin"), 1).card.status
 
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press(*"rosemonde", "enter")
-        await wait_until(pilot, lambda: bool(app.screen.query_one("#results", OptionList).option_count))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SupportAccountScreen))
+        await open_card(pilot, app)
         card = app.screen
         card.query_one("#toggle", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -207,11 +208,7 @@ async def test_since_the_call_follows_the_users_new_attempts(tmp_path: Path) -> 
     support.add_staff(services, "agent.martin", "Agent Martin", STAFF_PASSWORD)
     app = SupportApp(services, identity=support.StaffIdentity("staff:agent.martin"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press(*"rosemonde", "enter")
-        await wait_until(pilot, lambda: bool(app.screen.query_one("#results", OptionList).option_count))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SupportAccountScreen))
+        await open_card(pilot, app)
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, SupportSessionScreen))
         replay = app.screen
