@@ -491,3 +491,16 @@ def test_operator_commands_never_print_a_traceback_for_bad_arguments(capsys: pyt
     assert code == 0 and out == "0 row(s)\n"
     code, out, _ = run(capsys, "accounts", "list", "--search", "\udcff")
     assert code == 0 and out.endswith("0 account(s)\n")
+
+
+def test_a_staff_account_added_to_the_demo_before_the_demo_ran_finds_its_accounts(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """A new user follows the README: ``staff --demo add`` first, then the console: the
+    demo's database is made with its accounts, not empty."""
+    assert not (demo_settings().data_dir / "demo.db").exists()
+    code, _, err = run(capsys, "staff", "--demo", "add", "agent", "--name", "Agent", stdin=f"{STAFF_PASSWORD}\n")
+    assert code == 0, err
+    code, out, err = run(capsys, "accounts", "--demo", "list", "--json")
+    assert code == 0, err
+    assert "lila.rosemonde@orange.fr" in [row["email"] for row in json.loads(out)]

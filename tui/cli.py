@@ -277,10 +277,29 @@ def _require_database(args: argparse.Namespace) -> None:
         raise NoDatabase(f"{error}: {hint}") from None
 
 
+def _seed_demo_if_absent() -> None:
+    """``staff --demo add`` (or ``accounts --demo add``) before any ``motdepasse demo``:
+    the demo's database is made with its accounts, as ``demo`` would make it, rather than
+    empty (the console would find no one)."""
+    from domain.demo import seed_demo
+    from domain.services import build_services
+
+    settings = demo_settings()
+    if (settings.data_dir / "demo.db").exists():
+        return
+    services = build_services(settings)
+    try:
+        seed_demo(services)
+    finally:
+        services.close()
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if not creates_database(args):
         _require_database(args)
+    elif getattr(args, "demo", False) and args.command != "demo":
+        _seed_demo_if_absent()
     if args.command == "demo":
         return _demo(args)
     if args.command == "run":
