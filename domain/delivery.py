@@ -8,11 +8,17 @@ time. A dispatcher that dies after the relay accepted a message but before it re
 it leaves the row to be sent again when its lease ends: delivery is at least once, and the
 retried message keeps its Message-ID (derived from the change, stored with it) so that it
 can be recognised as the same message.
+
+Outages. A relay that cannot be reached, refuses the session (greeting, STARTTLS, login)
+or times out says nothing about the emails: they wait without spending their attempts.
+Only an answer about the message itself (4xx counts an attempt, 5xx fails it) or its age
+beyond ``MOTDEPASSE_MAIL_MAX_AGE`` ends its wait.
 """
 
 from __future__ import annotations
 
 import email.policy
+import logging
 import smtplib
 import socket
 import ssl
@@ -29,11 +35,14 @@ from typing import Protocol
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from domain.admin import audit_row
 from domain.i18n import N_, Translator
 from domain.models import OutboxEmail
 from domain.services import Services
 from domain.settings import Settings
 from domain.text import looks_like_email, printable, strip_controls
+
+log = logging.getLogger("motdepasse.mail")
 
 
 class TemporaryFailure(Exception):
@@ -194,6 +203,11 @@ class _SmtpConnection:
     def send(self, message: EmailMessage) -> None:
         try:
             refused = self.client.send_message(message, from_addr=self.sender)
+        except smtplib.SMTPHeloError as error:  # sent lazily by smtplib: still the session
+            reply = relay_reply(error.smtp_code, error.smtp_error)
+            raise RelayUnreachable(f"relay refused the connection: {reply}") from error
+        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 needed by this message
+            raise PermanentFailure(f"refused: {one_line(str(error))}") from error
         except smtplib.SMTPRecipientsRefused as error:
             raise _classify("recipient refused", *_lowest(error.recipients)) from error
         except smtplib.SMTPResponseException as error:
@@ -220,6 +234,9 @@ def _classify(what: str, code: int, message: str | bytes) -> Exception:
 class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
+    """To try again: after a 4xx (an attempt counted), or delayed by an outage."""
+    delayed: list[int] = field(default_factory=list)
+    """Of ``retried``, those delayed by an outage: no attempt counted."""
     failed: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
     """Why each email not sent was not: the relay's reply, or the system's error."""
@@ -235,6 +252,19 @@ _LAST_ERROR_CHARS = 500
 """The size of ``OutboxEmail.last_error``."""
 
 
+def spoken_duration(span: timedelta) -> str:
+    """``3 d 04 h``, ``2 h 05 min``, ``5 min``, ``42 s``: an age or a duration for an operator."""
+    seconds = max(int(span.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours:02} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes:02} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
 class Dispatcher:
     """Takes queued emails whose time has come and delivers them through a transport."""
 
@@ -244,10 +274,18 @@ class Dispatcher:
         transport: Callable[[], Transport] | Transport,
         *,
         name: str | None = None,
+        log_outages: bool = False,
     ) -> None:
+        """``log_outages``: one log line when an outage starts and one when it ends (the
+        ``--watch`` dispatcher; a single round reports its outcome itself)."""
         self.services = services
         self._transport = transport
         self.name = name or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.log_outages = log_outages
+        self.outage_since: datetime | None = None
+        """When this dispatcher last found the relay unreachable, until it answers again."""
+        self._waited: set[int] = set()
+        """The emails delayed during the current outage (at most the outbox's queued rows)."""
 
     def _now(self) -> datetime:
         return self.services.clock.now()
@@ -279,25 +317,65 @@ class Dispatcher:
 
     def deliver_once(self, limit: int = 50) -> DeliveryReport:
         report = DeliveryReport()
-        ids = self.claim(limit)
+        ids = self._expire(self.claim(limit), report)
         if not ids:
             return report
         transport = self._transport() if callable(self._transport) else self._transport
         try:
             with transport.open() as connection:
+                self._relay_answers()
                 for row_id in ids:
                     self._deliver(connection, row_id, report)
+        except RelayUnreachable as error:
+            for row_id in self._pending(ids, report):
+                self._delay(row_id, str(error), report)
+            self._relay_unreachable(str(error), report)
         except TemporaryFailure as error:
-            if isinstance(error, RelayUnreachable):
-                report.unreachable = str(error)
-            for row_id in ids:
-                if row_id not in report.sent + report.retried + report.failed:
-                    self._retry(row_id, str(error), report)
+            for row_id in self._pending(ids, report):
+                self._retry(row_id, str(error), report)
         except PermanentFailure as error:
-            for row_id in ids:
-                if row_id not in report.sent + report.retried + report.failed:
-                    self._fail(row_id, str(error), report)
+            for row_id in self._pending(ids, report):
+                self._fail(row_id, str(error), report)
         return report
+
+    @staticmethod
+    def _pending(ids: list[int], report: DeliveryReport) -> list[int]:
+        return [row_id for row_id in ids if row_id not in report.sent + report.retried + report.failed]
+
+    def _expire(self, ids: list[int], report: DeliveryReport) -> list[int]:
+        """Fail the claimed emails older than ``MOTDEPASSE_MAIL_MAX_AGE`` (relay or not);
+        the others, to send."""
+        max_age = self.services.settings.mail_max_age
+        cutoff = self._now() - max_age
+        fresh = []
+        for row_id in ids:
+            row = self._row(row_id)
+            if _aware(row.created_at) > cutoff:
+                fresh.append(row_id)
+                continue
+            why = f"not delivered within {spoken_duration(max_age)} (MOTDEPASSE_MAIL_MAX_AGE)"
+            error = one_line(f"{why}; last error: {row.last_error}" if row.last_error else why, _LAST_ERROR_CHARS)
+            report.errors[row_id] = error
+            self._update(row_id, state="failed", last_error=error)
+            report.failed.append(row_id)
+        return fresh
+
+    def _relay_unreachable(self, reason: str, report: DeliveryReport) -> None:
+        report.unreachable = reason
+        self._waited.update(report.delayed)
+        if self.outage_since is None:
+            self.outage_since = self._now()
+            if self.log_outages:
+                log.warning("relay outage: %s; emails wait, their attempts are kept", reason)
+
+    def _relay_answers(self) -> None:
+        if self.outage_since is None:
+            return
+        if self.log_outages:
+            lasted = spoken_duration(self._now() - self.outage_since)
+            log.info("relay back after %s; %d email(s) waited", lasted, len(self._waited))
+        self.outage_since = None
+        self._waited.clear()
 
     def _row(self, row_id: int) -> OutboxEmail:
         with self.services.uow() as uow:
@@ -310,9 +388,9 @@ class Dispatcher:
         try:
             message = build_message(row, self.services.settings)
             connection.send(message)
+        except RelayUnreachable:
+            raise  # the connection is gone: this email and the rest of the batch wait
         except TemporaryFailure as error:
-            if isinstance(error, RelayUnreachable):
-                report.unreachable = str(error)
             self._retry(row_id, str(error), report)
             return
         except PermanentFailure as error:
@@ -340,6 +418,15 @@ class Dispatcher:
         )
         report.retried.append(row_id)
 
+    def _delay(self, row_id: int, error: str, report: DeliveryReport) -> None:
+        """An outage: try again later, the attempts unspent."""
+        error = one_line(error, _LAST_ERROR_CHARS)
+        report.errors[row_id] = error
+        delay = timedelta(seconds=self.services.settings.mail_retry_base_seconds)
+        self._update(row_id, last_error=error, next_attempt_at=self._now() + delay)
+        report.retried.append(row_id)
+        report.delayed.append(row_id)
+
     def _fail(self, row_id: int, error: str, report: DeliveryReport) -> None:
         error = one_line(error, _LAST_ERROR_CHARS)
         report.errors[row_id] = error
@@ -356,6 +443,43 @@ class Dispatcher:
                 .values(claimed_by=None, claimed_until=None, **values)
             )
             uow.commit()
+
+
+class NotFailed(LookupError):
+    """No failed email with this id."""
+
+
+def retry_failed(services: Services, actor: str, email_id: int | None = None) -> list[int]:
+    """Queue failed emails again (one, or every failed one when ``email_id`` is None): no
+    attempt spent, due now, their age counted from now (``created_at``, hence the Date
+    header, is reset; the Message-ID stays). Audited ``mail_retry``, one row per email,
+    in the same transaction. Raises :class:`NotFailed` for an id that is not a failed email."""
+    now = services.clock.now()
+    with services.uow() as uow:
+        query = select(OutboxEmail).where(OutboxEmail.state == "failed").order_by(col(OutboxEmail.id))
+        if email_id is not None:
+            query = query.where(OutboxEmail.id == email_id)
+        rows = uow.session.exec(query).all()
+        if email_id is not None and not rows:
+            raise NotFailed(email_id)
+        ids = [row.id for row in rows if row.id is not None]
+        for row in rows:
+            uow.session.add(
+                audit_row(
+                    services,
+                    actor,
+                    "mail_retry",
+                    account_id=row.account_id,
+                    email_id=row.id,
+                    created_at=_aware(row.created_at).isoformat(),
+                    last_error=row.last_error,
+                )
+            )
+            row.state, row.attempts, row.next_attempt_at, row.created_at = "queued", 0, now, now
+            row.claimed_by = row.claimed_until = None
+            uow.session.add(row)
+        uow.commit()
+    return ids
 
 
 def recent_emails(services: Services, limit: int = 10, t: Translator | None = None) -> list[tuple[OutboxEmail, str]]:

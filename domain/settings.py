@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import types
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
@@ -161,6 +162,11 @@ class Settings(BaseSettings):
 
     mail_retry_max_seconds: int = Field(default=3600, ge=1)
     """The longest delay between two attempts."""
+
+    mail_max_age: timedelta = Field(default=timedelta(days=3), ge=timedelta(hours=1), le=timedelta(days=30))
+    """How long an email may wait for the relay before it is marked failed (``3 days``,
+    ``12:00:00``, ``P3D``). A relay outage delays emails without spending their attempts;
+    only this age ends the wait."""
 
     mail_lease_seconds: int = Field(default=300, ge=10)
     """How long a dispatcher holds the emails it took before another may take them."""
@@ -364,6 +370,8 @@ def _accepted(name: str) -> str:
         text = f"a JSON list of whole numbers such as {json.dumps(list(field.default))}"
     elif annotation in (int, float):
         text = ("a whole number" if annotation is int else "a number") + _bounds(field.metadata)
+    elif annotation is timedelta:
+        text = "a duration such as '3 days', '12:00:00' or 'P3D'" + _bounds(field.metadata)
     elif annotation is Path:
         text = "a path"
     else:

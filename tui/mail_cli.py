@@ -1,12 +1,14 @@
 """``motdepasse mail …``: deliver the outbox, look into it, queue expiry reminders.
 
 Exit codes: 0 done (``deliver``: every email taken was sent, or none was due); 1 refused
-(no relay configured, unknown email id); 2 usage error; and for ``deliver`` (once, not
+(no relay configured, unknown email id, ``retry`` of an email that is not failed); 2 usage
+error; and for ``deliver`` (once, not
 ``--watch``), when some email could not be delivered:
 
 - 3 partly delivered: some emails sent, others to retry or failed;
 - 4 nothing delivered, the relay unreachable: no connection, a refusal before any message
-  (greeting, STARTTLS, login), or the connection lost; the emails stay queued for a retry;
+  (greeting, STARTTLS, login), a timeout or the connection lost; the emails stay queued
+  for a retry, their attempts unspent (until ``MOTDEPASSE_MAIL_MAX_AGE``);
 - 5 nothing delivered, every email refused: by the relay (4xx: queued for a retry; 5xx:
   failed) or unbuildable (an invalid address).
 
@@ -21,11 +23,22 @@ import argparse
 import signal
 import sys
 import threading
+from datetime import UTC
 from typing import TextIO
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
-from domain.delivery import DeliveryReport, Dispatcher, PermanentFailure, SmtpTransport, build_message, readable
+from domain.delivery import (
+    DeliveryReport,
+    Dispatcher,
+    NotFailed,
+    PermanentFailure,
+    SmtpTransport,
+    build_message,
+    readable,
+    retry_failed,
+    spoken_duration,
+)
 from domain.models import OutboxEmail
 from domain.reminders import send_reminders
 from domain.services import Services, build_services
@@ -62,6 +75,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     outbox.add_argument(
         "--json", action="store_true", help="the list as a JSON array (state, addresses, subject; never a body)"
     )
+    retry = sub.add_parser(
+        "retry",
+        help="queue failed emails again",
+        description="Put failed emails back in the queue: attempts reset, due now, their age "
+        "(MOTDEPASSE_MAIL_MAX_AGE) counted from now. Audited (mail_retry).",
+    )
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=_positive, metavar="ID", help="the failed email to queue again")
+    which.add_argument("--failed", action="store_true", help="every failed email")
     sub.add_parser(
         "remind",
         help="queue the expiry reminders that are due",
@@ -93,6 +115,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             return _deliver(services, args, out, err)
         if args.action == "outbox":
             return _outbox(services, args, out, err)
+        if args.action == "retry":
+            return _retry(services, args, out, err)
         if args.action == "remind":
             reminders = send_reminders(services)
             for reminder in reminders:
@@ -110,9 +134,12 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
     if not services.settings.smtp_host:
         print("motdepasse: MOTDEPASSE_SMTP_HOST is not set: no relay to deliver to", file=err)
         return EXIT_REFUSED
-    dispatcher = Dispatcher(services, lambda: SmtpTransport(services.settings))
+    dispatcher = Dispatcher(services, lambda: SmtpTransport(services.settings), log_outages=args.watch)
     stop = threading.Event()
     if args.watch:
+        from tui.logs import log_to_stderr
+
+        log_to_stderr()
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
         say(f"dispatcher {dispatcher.name}: watching the outbox", out, flush=True)
@@ -126,9 +153,22 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
             )
         if not args.watch:
             return _delivery_outcome(report, err)
-        if report.handled < args.limit and stop.wait(services.settings.mail_watch_interval_seconds):
+        busy = report.handled == args.limit and not report.unreachable
+        if not busy and stop.wait(services.settings.mail_watch_interval_seconds):
             print("dispatcher stopped", file=out, flush=True)
             return EXIT_OK
+
+
+def _retry(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tui.cli import operator_identity
+
+    try:
+        ids = retry_failed(services, operator_identity().label, None if args.failed else args.id)
+    except NotFailed:
+        print(f"motdepasse: no failed email {args.id}; see 'mail outbox --state failed'", file=err)
+        return EXIT_REFUSED
+    print(f"{len(ids)} email(s) queued again", file=out)
+    return EXIT_OK
 
 
 def _delivery_outcome(report: DeliveryReport, err: TextIO) -> int:
@@ -177,6 +217,7 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         if args.state:
             query = query.where(OutboxEmail.state == args.state)
         rows = uow.session.exec(query).all()
+        oldest = uow.session.exec(select(func.min(OutboxEmail.created_at)).where(OutboxEmail.state == "queued")).one()
     if args.json:
         from tui.json_output import instant, print_json
 
@@ -210,6 +251,9 @@ def _outbox(services: Services, args: argparse.Namespace, out: TextIO, err: Text
         head = f"{row.id:>4}  {row.state:7}  {row.attempts:>5}  {created:16}  {row.kind:26}"
         say(f"{head}  {row.to_address}{last}", out)
     print(f"{len(rows)} email(s)", file=out)
+    if oldest is not None:
+        age = services.clock.now() - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))
+        print(f"oldest queued: {spoken_duration(age)}", file=out)
     return EXIT_OK
 
 
@@ -220,7 +264,7 @@ def _delivery_state(row: OutboxEmail) -> str:
     if row.state == "sent" and row.sent_at is not None:
         state += f" on {row.sent_at:%Y-%m-%d %H:%M} UTC"
     state += f", {row.attempts} attempt(s)"
-    if row.state == "queued" and row.next_attempt_at is not None and row.attempts:
+    if row.state == "queued" and row.next_attempt_at is not None and (row.attempts or row.last_error):
         state += f", next at {row.next_attempt_at:%Y-%m-%d %H:%M} UTC"
     if row.last_error:
         state += f"; last error: {row.last_error}"

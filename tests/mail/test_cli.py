@@ -47,7 +47,7 @@ def test_outbox_show_deliver(data_dir, relay, monkeypatch, capsys) -> None:
     assert main(["mail", "outbox"]) == 0
     out = capsys.readouterr().out
     assert "password_changed:forgot" in out and LILA in out and "queued" in out
-    assert out.rstrip().endswith("1 email(s)")
+    assert out.rstrip().endswith("1 email(s)\noldest queued: 0 s")
 
     assert main(["mail", "outbox", "--show", "1"]) == 0
     out = capsys.readouterr().out
@@ -95,7 +95,7 @@ def test_deliver_with_the_relay_down(data_dir, monkeypatch, capsys) -> None:
     assert captured.out.strip() == "sent 0, to retry 1, failed 0"
     assert captured.err.startswith("motdepasse: nothing delivered: relay unreachable: Connection refused")
     (row,) = rows()
-    assert row.state == "queued" and row.attempts == 1 and row.last_error
+    assert row.state == "queued" and row.attempts == 0 and row.last_error  # no attempt spent
     assert main(["mail", "outbox"]) == 0
     assert "relay unreachable" in capsys.readouterr().out
 

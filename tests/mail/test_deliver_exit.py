@@ -3,11 +3,15 @@ server on loopback (aiosmtpd) that is down, refuses, or accepts some."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from domain.demo import seed_demo
+from domain.models import StaffAudit
 from domain.services import build_services
 from domain.settings import load_settings
 from tests.domain.support import HUGO, LILA
@@ -67,10 +71,10 @@ def test_relay_down_exits_4_and_keeps_the_emails_queued(two_queued, monkeypatch,
     assert err.count("\n") == 1
     assert err.startswith("motdepasse: nothing delivered: relay unreachable: Connection refused")
     for state, attempts, last_error in rows():
-        assert (state, attempts) == ("queued", 1)
+        assert (state, attempts) == ("queued", 0)  # an outage spends no attempt
         assert last_error and last_error.startswith("relay unreachable: Connection refused")
     first = show(capsys, two_queued[0])
-    assert first.startswith("Delivery: queued, 1 attempt(s), next at ")
+    assert first.startswith("Delivery: queued, 0 attempt(s), next at ")
     assert "; last error: relay unreachable: Connection refused" in first.splitlines()[0]
     assert "Subject: Objet" in first
 
@@ -161,3 +165,59 @@ def test_an_unreadable_ca_file_is_named(two_queued, relay: Relay, monkeypatch, c
     reason = "No such file or directory (FileNotFoundError)"
     assert err == f"motdepasse: nothing delivered: cannot use MOTDEPASSE_SMTP_CA_FILE {missing}: {reason}\n"
     assert [state for state, _, _ in rows()] == ["queued", "queued"]
+
+
+def audited_retries() -> list[tuple[str, int | None, dict[str, object]]]:
+    services = build_services(load_settings())
+    try:
+        with services.uow() as uow:
+            audits = uow.session.exec(select(StaffAudit).where(StaffAudit.action == "mail_retry")).all()
+            return [(audit.staff, audit.account_id, json.loads(audit.detail)) for audit in audits]
+    finally:
+        services.close()
+
+
+def test_retry_puts_failed_emails_back_and_is_audited(two_queued, relay: Relay, monkeypatch, capsys) -> None:
+    relay_env(monkeypatch, relay.port)
+    relay.handler.refuse(SPAM, times=2)
+    assert deliver(capsys)[0] == ALL_REFUSED
+    assert [state for state, _, _ in rows()] == ["failed", "failed"]
+
+    assert main(["mail", "retry", str(two_queued[0])]) == 0
+    assert capsys.readouterr().out == "1 email(s) queued again\n"
+    assert [(state, attempts) for state, attempts, _ in rows()] == [("queued", 0), ("failed", 1)]
+    assert deliver(capsys) == (0, "sent 1, to retry 0, failed 0\n", "")
+
+    assert main(["mail", "retry", "--failed"]) == 0
+    assert capsys.readouterr().out == "1 email(s) queued again\n"
+    assert deliver(capsys)[0] == 0
+    assert [state for state, _, _ in rows()] == ["sent", "sent"]
+    assert len(relay.accepted) == 2
+
+    audits = audited_retries()
+    assert [detail["email_id"] for _, _, detail in audits] == two_queued
+    assert all(staff.startswith("operator:") and account_id for staff, account_id, _ in audits)
+    assert all(detail["last_error"] == f"refused: {SPAM}" for _, _, detail in audits)
+
+    assert main(["mail", "retry", "--failed"]) == 0  # none left
+    assert capsys.readouterr().out == "0 email(s) queued again\n"
+
+
+def test_retry_of_an_email_that_is_not_failed_exits_1(two_queued, capsys) -> None:
+    for email_id in (str(two_queued[0]), "999"):  # queued, unknown
+        assert main(["mail", "retry", email_id]) == 1
+        assert capsys.readouterr().err == f"motdepasse: no failed email {email_id}; see 'mail outbox --state failed'\n"
+    assert audited_retries() == []
+    with pytest.raises(SystemExit) as exit_info:
+        main(["mail", "retry"])  # an id or --failed
+    assert exit_info.value.code == 2
+
+
+def test_outbox_shows_the_oldest_queued_age(two_queued, monkeypatch, capsys) -> None:
+    relay_env(monkeypatch, free_port())
+    assert deliver(capsys)[0] == UNREACHABLE
+    assert main(["mail", "outbox"]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert re.fullmatch(r"oldest queued: \d+ (s|min)", last), last
+    assert main(["mail", "outbox", "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)  # its shape unchanged

@@ -67,7 +67,10 @@ def test_each_threshold_once(mail_services, mail_demo, relay, clock) -> None:
     ]
     assert sent_markers(services) == [(HUGO_EXPIRES, 30), (HUGO_EXPIRES, 7), (HUGO_EXPIRES, 1)]
 
-    # Delivered in English (Hugo's language), with the expiry date.
+    # Delivered in English (Hugo's language), with the expiry date; the 30-day one is
+    # 29 days old then, within a MOTDEPASSE_MAIL_MAX_AGE of 30 days.
+    services.settings.mail_max_age = timedelta(days=30)
+    at_days_left(clock, HUGO_EXPIRES, 1)
     assert len(deliver(services).sent) == 3
     subjects = [received.message["Subject"] for received in relay.accepted]
     assert subjects == ["Professional account - Your password expires on 09/04/2025"] * 3
