@@ -109,14 +109,14 @@ class SessionRecord(SQLModel, table=True):
     """One user session, by the reference shown on every screen."""
 
     reference: str = Field(primary_key=True, max_length=9)
-    started_at: datetime
+    started_at: datetime = Field(index=True)
     ended_at: datetime | None = None
     channel: str = Field(default="local", max_length=20)
     client_address: str | None = Field(default=None, max_length=64)
     language: str = Field(max_length=5)
     columns: int = 80
     rows: int = 24
-    account_id: int | None = Field(default=None, foreign_key="account.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
 
 
 class JournalEvent(SQLModel, table=True):
@@ -154,3 +154,12 @@ class StaffAudit(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     session_reference: str | None = Field(default=None, max_length=9)
     detail: str = Field(default="{}")
+
+
+class DeploymentSetting(SQLModel, table=True):
+    """What every front end of one database must agree on, written by the first to start:
+    ``key_check`` (a keyed digest of a constant) tells a front end whose secret key differs
+    from the others', before its decoys and throttles silently disagree with theirs."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)

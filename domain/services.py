@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import random
@@ -16,8 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
 
+from domain import schema
 from domain.captcha import Captcha
 from domain.clock import Clock, SystemClock, users_day
 from domain.decoys import QuestionsInUse
@@ -25,16 +29,17 @@ from domain.expiry import ExpiryStatus
 from domain.hashing import SecretHasher
 from domain.i18n import Translator
 from domain.journal import Journal, JournalWriter, new_reference
+from domain.models import DeploymentSetting
 from domain.policy import PasswordPolicy
 from domain.settings import Language, Settings
 from domain.storage import (
+    PoolSettings,
     StorageUnavailable,
     UnitOfWork,
-    create_schema,
     make_engine,
-    require_schema,
     require_sqlite_database,
     unavailable,
+    where,
 )
 from domain.throttle import AnswerThrottle, LoginThrottle
 
@@ -49,7 +54,11 @@ class SecretKeyError(RuntimeError):
 
 
 def load_secret_key(settings: Settings) -> bytes:
-    """The configured key, or the one kept (mode 600) in the data dir, made once.
+    """The configured key (``secret_key``, or ``secret_key_file``), or — SQLite only — the
+    one kept (mode 600) in the data dir, made once. A PostgreSQL deployment without a
+    configured key is refused: front ends that each made their own would disagree on every
+    keyed digest (decoy questions, throttles), and comparing them would tell which emails
+    have an account.
 
     Several processes may start together on a fresh data dir: each that finds no key
     writes a complete new key to a private temporary file of the same directory, then
@@ -60,6 +69,14 @@ def load_secret_key(settings: Settings) -> bytes:
     """
     if settings.secret_key:
         return settings.secret_key.encode()
+    if settings.secret_key_file is not None:
+        return _read_key(Path(settings.secret_key_file), given=True)
+    if make_url(settings.resolved_database_url()).get_backend_name() != "sqlite":
+        raise SecretKeyError(
+            "a PostgreSQL deployment needs the same secret key on every front end: set "
+            "MOTDEPASSE_SECRET_KEY_FILE (a file of at least 32 printable characters, e.g. made "
+            "with `openssl rand -hex 32`) or MOTDEPASSE_SECRET_KEY"
+        )
     directory = Path(settings.data_dir)
     private_directory(directory)
     path = directory / KEY_FILE
@@ -84,8 +101,20 @@ def load_secret_key(settings: Settings) -> bytes:
         os.unlink(temporary)
 
 
-def _read_key(path: Path) -> bytes:
-    key = path.read_bytes().strip()
+def _read_key(path: Path, *, given: bool = False) -> bytes:
+    try:
+        key = path.read_bytes().strip()
+    except OSError as error:
+        if not given:
+            raise
+        raise SecretKeyError(f"cannot read MOTDEPASSE_SECRET_KEY_FILE {path}: {error.strerror or error}") from None
+    if given and (len(key) < _KEY_MIN_LENGTH or not all(0x21 <= byte <= 0x7E for byte in key)):
+        raise SecretKeyError(
+            f"MOTDEPASSE_SECRET_KEY_FILE {path} must hold at least {_KEY_MIN_LENGTH} printable "
+            "characters (e.g. made with `openssl rand -hex 32`)"
+        )
+    if given:
+        return key
     if len(key) < _KEY_MIN_LENGTH or not all(0x21 <= byte <= 0x7E for byte in key):
         raise SecretKeyError(
             f"{path} is empty or damaged. Every keyed digest in the database depends on this key: "
@@ -244,19 +273,60 @@ class UserSession:
     channel: str = "local"
 
 
+def pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(
+        size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        timeout=settings.database_pool_timeout_seconds,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+    )
+
+
+KEY_CHECK = "key_check"
+
+
+def key_check_value(key: bytes) -> str:
+    """A keyed digest of a constant: equal for equal keys, and says nothing of the key."""
+    return hmac.new(key, b"motdepasse:key-check", hashlib.sha256).hexdigest()[:32]
+
+
+def agree_on_key(engine: Engine, key: bytes) -> None:
+    """The first process to start on a database records the key's check; any later one
+    whose key differs is refused (its decoys and throttles would disagree with the others')."""
+    value = key_check_value(key)
+    with Session(engine) as session:
+        row = session.get(DeploymentSetting, KEY_CHECK)
+        if row is None:
+            session.add(DeploymentSetting(name=KEY_CHECK, value=value))
+            try:
+                session.commit()
+                return
+            except IntegrityError:  # another front end recorded its key at the same moment
+                session.rollback()
+                row = session.get(DeploymentSetting, KEY_CHECK)
+        if row is not None and not hmac.compare_digest(row.value, value):
+            raise SecretKeyError(
+                f"this secret key is not the one the database {where(engine.url)} was set up with: "
+                "give every front end the same MOTDEPASSE_SECRET_KEY or MOTDEPASSE_SECRET_KEY_FILE "
+                "(or restore the data directory's secret.key from a backup)"
+            )
+
+
 def _schema_and_key(engine: Engine, settings: Settings, *, create: bool) -> bytes:
-    """Check or create the schema, and read the secret key, each failure in one line."""
+    """Check or bring the schema up to date, read the secret key and check it agrees with
+    the database's, each failure in one line."""
     try:
-        if not create:
-            require_schema(engine)
-        create_schema(engine)
-    except DBAPIError as error:
-        raise unavailable(error, engine.url) from None
-    try:
-        return load_secret_key(settings)
+        key = load_secret_key(settings)
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise StorageUnavailable(f"cannot use the data directory: {where}{error.strerror or error}") from None
+    try:
+        schema.ensure(engine, create=create)
+        agree_on_key(engine, key)
+    except DBAPIError as error:
+        raise unavailable(error, engine.url) from None
+    return key
 
 
 def build_services(
@@ -281,7 +351,7 @@ def build_services(
         try:
             if create and url.startswith("sqlite"):
                 prepare_sqlite_file(settings, url)
-            engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds)
+            engine = make_engine(url, busy_timeout=settings.database_busy_timeout_seconds, pool=pool_settings(settings))
         except OSError as error:
             raise unavailable(error, url) from None
     try:

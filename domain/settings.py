@@ -45,7 +45,24 @@ class Settings(BaseSettings):
 
     database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     """SQLite: how long a step waits for the database's write lock before it is told the
-    service is briefly unavailable."""
+    service is briefly unavailable. PostgreSQL: how long a step waits for a row or lock
+    another front end holds (``lock_timeout``)."""
+
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    """PostgreSQL: connections each process keeps open (an SSH session is one process)."""
+
+    database_max_overflow: int = Field(default=5, ge=0, le=200)
+    """PostgreSQL: connections a process may open beyond the pool at busy moments."""
+
+    database_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    """PostgreSQL: how long a step waits for a free connection of its process's pool."""
+
+    database_connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    """PostgreSQL: how long opening a connection may take before the step is told the
+    service is briefly unavailable (a server down must not freeze a user's screen)."""
+
+    database_statement_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """PostgreSQL: the longest a statement may run (``statement_timeout``)."""
 
     lang: Language = "fr"
     """Default language of the interface and of emails: ``fr`` (reference) or ``en``."""
@@ -124,8 +141,13 @@ class Settings(BaseSettings):
     ``answer_lockout_minutes``."""
 
     secret_key: str | None = None
-    """Key for keyed hashes (decoy questions, throttling keys). Default: generated once
-    and kept in ``data_dir/secret.key``. Every front end sharing a database needs the same."""
+    """Key for keyed hashes (decoy questions, throttling keys), at least 32 characters.
+    SQLite default: generated once and kept in ``data_dir/secret.key``. PostgreSQL: required
+    (here or in ``secret_key_file``), the same on every front end."""
+
+    secret_key_file: Path | None = None
+    """A file holding the secret key (mode 600, at least 32 printable characters): the
+    way to give every front end the same key without putting it in the environment."""
 
     mail_from: str = "ne-pas-repondre@motdepasse.example"
     """The no-reply sender address of confirmation emails."""
@@ -263,6 +285,13 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str | None) -> str | None:
         if value:
             check_database_url(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough_key(cls, value: str | None) -> str | None:
+        if value is not None and len(value.strip()) < 32:
+            raise ValueError("accepted: at least 32 characters, such as the output of `openssl rand -hex 32`")
         return value
 
     @field_validator("timezone")

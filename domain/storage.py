@@ -16,15 +16,16 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from domain import models  # registers the tables
 
@@ -46,9 +47,23 @@ def _writer_lock(engine: Engine) -> threading.Lock:
         return lock
 
 
-def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """PostgreSQL connections of one process (see the ``database_*`` settings)."""
+
+    size: int = 5
+    max_overflow: int = 5
+    timeout: float = 10.0
+    connect_timeout: int = 5
+    statement_timeout: float = 30.0
+
+
+def make_engine(url: str, *, busy_timeout: float = 30.0, pool: PoolSettings | None = None) -> Engine:
     """Build an engine. SQLite gets WAL, foreign keys, a busy timeout, and ``BEGIN
-    IMMEDIATE`` for serialised units of work.
+    IMMEDIATE`` for serialised units of work. PostgreSQL gets a pool of ``pool``'s sizes
+    whose connections are checked before use (``pool_pre_ping``: a server restarted since
+    costs one failed ping, not a user's step), a connect timeout, and lock and statement
+    timeouts, so a step never waits without end.
 
     ``hide_parameters``: a database error never carries the values of its statement (a
     hash, an email) into a log or an exception message.
@@ -79,11 +94,18 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-
-
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    pool = pool or PoolSettings()
+    options = f"-c lock_timeout={int(busy_timeout * 1000)} -c statement_timeout={int(pool.statement_timeout * 1000)}"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": pool.connect_timeout, "options": options, "application_name": "motdepasse"},
+        hide_parameters=True,
+    )
 
 
 _ACCOUNT_TABLE: str = models.Account.__table__.name  # type: ignore[attr-defined]
@@ -137,13 +159,6 @@ def require_sqlite_database(url: str) -> None:
         raise StorageUnavailable(f"cannot open the database {path.absolute()}: {error}") from None
     if found is None:
         raise NoDatabase(f"no motdepasse database at {path.absolute()}")
-
-
-def require_schema(engine: Engine) -> None:
-    """Raise :class:`NoDatabase` when the database holds none of our tables (an empty file
-    or a PostgreSQL database never initialised): nothing is created."""
-    if not inspect(engine).has_table(_ACCOUNT_TABLE):
-        raise NoDatabase(f"no motdepasse database at {where(engine.url)}")
 
 
 def unavailable(error: DBAPIError | OSError, url: str | URL) -> StorageUnavailable:

@@ -211,12 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
     serve.add_argument("--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')")
 
-    from tui import accounts_cli, journal_cli, mail_cli, support_cli
+    from tui import accounts_cli, db_cli, journal_cli, mail_cli, support_cli
 
     accounts_cli.add_parser(commands)
     support_cli.add_parsers(commands)
     mail_cli.add_parser(commands)
     journal_cli.add_parser(commands)
+    db_cli.add_parser(commands)
     return parser
 
 
@@ -296,6 +297,10 @@ def _seed_demo_if_absent() -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "db":  # the schema's own commands: before any check of the schema
+        from tui import db_cli
+
+        return db_cli.run(args)
     if not creates_database(args):
         _require_database(args)
     elif getattr(args, "demo", False) and args.command != "demo":

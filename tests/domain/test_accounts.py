@@ -171,6 +171,7 @@ def test_email_digest() -> None:
     assert digest != accounts.email_digest(b"other", "lila.rosemonde@orange.fr")
 
 
+@pytest.mark.sqlite_only
 def test_secret_key_generated_once(tmp_path) -> None:
     settings = load_settings(data_dir=tmp_path / "d")
     first = load_secret_key(settings)
@@ -178,7 +179,7 @@ def test_secret_key_generated_once(tmp_path) -> None:
     assert load_secret_key(settings) == first
     mode = stat.S_IMODE(os.stat(tmp_path / "d" / "secret.key").st_mode)
     assert mode & 0o077 == 0
-    assert load_secret_key(load_settings(data_dir=tmp_path / "d", secret_key="abc")) == b"abc"
+    assert load_secret_key(load_settings(data_dir=tmp_path / "d", secret_key="abc" * 11)) == b"abc" * 11
 
 
 @pytest.mark.parametrize(
@@ -198,6 +199,7 @@ def test_settings_refuse_bad_values(tmp_path, override) -> None:
 
 
 def test_settings_from_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("MOTDEPASSE_DATABASE_URL", raising=False)  # --db postgresql sets it
     monkeypatch.setenv("MOTDEPASSE_PASSWORD_CHARSET", "strict")
     monkeypatch.setenv("MOTDEPASSE_LANG", "en")
     settings = load_settings(data_dir=tmp_path)

@@ -51,7 +51,7 @@ def shared(tmp_path: Path) -> Iterator[Callable[..., Services]]:
         settings = load_settings(
             data_dir=tmp_path / "data",
             database_url=f"sqlite:///{tmp_path / 'shared.db'}",
-            secret_key="one key for every process",
+            secret_key="one key for every process, 32 chars or more",
             captcha="off",
             **overrides,
         )

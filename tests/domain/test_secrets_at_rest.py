@@ -22,6 +22,8 @@ from domain.settings import load_settings
 PROCESSES = 8
 TRIALS = 30
 
+pytestmark = pytest.mark.sqlite_only  # the SQLite files and the secret-key file of a data dir
+
 
 def key_taker(pipe: Connection, barrier: Any) -> None:
     """One process, for every trial: wait for the others, then load the key of a fresh

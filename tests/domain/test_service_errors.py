@@ -20,6 +20,7 @@ from domain.session import SessionCore, Step, walk
 from domain.session.intents import OpenForgot, SubmitAnswer, SubmitEmail, SubmitNewPassword
 from domain.storage import make_engine
 from tests.domain.support import LILA, NEW_PASSWORD, current_hash
+from tests.pgserver import free_port
 
 LILA_PASSWORD = "Glycine-Orage-Violon-2023"
 
@@ -32,7 +33,17 @@ def database_file(services: Services) -> str:
 @contextmanager
 def locked(services: Services) -> Iterator[None]:
     """Another program holds the database's write lock (as a long backup or a stuck
-    process would)."""
+    process would); on PostgreSQL, an exclusive lock on the tables a step writes."""
+    if services.engine.dialect.name == "postgresql":
+        with services.engine.connect() as other:
+            other.exec_driver_sql(
+                "LOCK TABLE answerfailure, answerclientfailure, loginfailure, journalevent IN ACCESS EXCLUSIVE MODE"
+            )
+            try:
+                yield
+            finally:
+                other.rollback()
+        return
     other = sqlite3.connect(database_file(services), isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -40,6 +51,32 @@ def locked(services: Services) -> Iterator[None]:
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def refuse_inserts(services: Services, table: str, message: str) -> None:
+    """A trigger that makes every insert into ``table`` fail (a full disk, a broken queue)."""
+    with services.uow() as uow:
+        connection = uow.session.connection()
+        if services.engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                f"CREATE FUNCTION {table}_down() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+            )
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {table}_down BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_down()"
+            )
+        else:
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {table}_down BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+        uow.commit()
+
+
+def allow_inserts(services: Services, table: str) -> None:
+    with services.uow() as uow:
+        suffix = f" ON {table}" if services.engine.dialect.name == "postgresql" else ""
+        uow.session.connection().exec_driver_sql(f"DROP TRIGGER {table}_down{suffix}")
+        uow.commit()
 
 
 def count(services: Services, model: type) -> int:
@@ -90,7 +127,10 @@ def test_a_locked_database_leaves_the_step_usable(quick: Services, caplog: pytes
 def test_a_database_that_cannot_be_opened(quick: Services, tmp_path: Path) -> None:
     core = at_question(quick)
     working = quick.engine
-    quick.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+    if working.dialect.name == "postgresql":  # a server that is not there (nothing listens)
+        quick.engine = make_engine(working.url.set(port=free_port()).render_as_string(hide_password=False))
+    else:
+        quick.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     try:
         view = walk(core, [SubmitAnswer("Paul")])
         assert codes(view) == ["unavailable"] and view.step is Step.FORGOT_QUESTION
@@ -104,27 +144,16 @@ def test_a_mail_queue_error_changes_nothing(quick: Services) -> None:
     core = at_question(quick)
     walk(core, [SubmitAnswer("Paul")])
     before = current_hash(quick, LILA), count(quick, PasswordCredential)
-    with quick.uow() as uow:
-        uow.session.connection().exec_driver_sql(
-            "CREATE TRIGGER outbox_down BEFORE INSERT ON outboxemail "
-            "BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END"
-        )
-        uow.commit()
+    refuse_inserts(quick, "outboxemail", "outbox unavailable")
     view = walk(core, [SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD)])
     assert view.step is Step.FORGOT_NEW_PASSWORD and codes(view) == ["unavailable"]
     assert (current_hash(quick, LILA), count(quick, PasswordCredential)) == before  # nothing half-written
-    with quick.uow() as uow:
-        uow.session.connection().exec_driver_sql("DROP TRIGGER outbox_down")
-        uow.commit()
+    allow_inserts(quick, "outboxemail")
     assert walk(core, [SubmitNewPassword(NEW_PASSWORD, NEW_PASSWORD)]).step is Step.FORGOT_SUMMARY
 
 
 def test_a_failed_journal_write_is_logged(quick: Services, caplog: pytest.LogCaptureFixture) -> None:
-    with quick.uow() as uow:
-        uow.session.connection().exec_driver_sql(
-            "CREATE TRIGGER journal_down BEFORE INSERT ON journalevent BEGIN SELECT RAISE(ABORT, 'journal full'); END"
-        )
-        uow.commit()
+    refuse_inserts(quick, "journalevent", "journal full")
     with caplog.at_level(logging.ERROR, logger="motdepasse.journal"):
         core = at_question(quick)
         quick.journal_writer.flush()

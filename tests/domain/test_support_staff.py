@@ -58,6 +58,7 @@ def test_support_key_fingerprints_are_the_ones_asyncssh_computes(services: Servi
     other = asyncssh.generate_private_key("ssh-ed25519")
     other_blob = openssh_line(other).split()[1]
     path = support.support_keys_path(services.settings)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the data dir (SQLite's file makes it)
     assert path == services.settings.data_dir / "support_authorized_keys"
     path.write_text(
         "\n".join(
@@ -98,6 +99,7 @@ def staff_services(services: Services, demo: object) -> Services:
 def key_identity(services: Services) -> tuple[StaffIdentity, Path]:
     key = asyncssh.generate_private_key("ssh-ed25519")
     path = support.support_keys_path(services.settings)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the data dir (SQLite's file makes it)
     path.write_text(openssh_line(key) + "\n")
     return StaffIdentity("ssh-key:" + key.get_fingerprint("sha256")), path
 

@@ -26,6 +26,8 @@ HEADERS = {
 }
 EVIL = "evil@exemple.fr"
 
+NUL_STORED = pytest.mark.sqlite_only  # PostgreSQL never holds such rows (NUL in text, text beyond its column)
+
 
 def header_block(raw: bytes) -> list[tuple[str, bytes]]:
     """The top-level headers of a raw message, unfolded: (lower-case name, raw value)."""
@@ -50,9 +52,10 @@ def assert_clean(received, recipient: str) -> None:
     assert [a.addr_spec for a in message["To"].addresses] == [recipient]
 
 
-def test_registered_name_with_a_line_break(mail_services, mail_demo, relay) -> None:
+def test_registered_name_with_a_line_break(mail_services, mail_demo, relay, on_postgres) -> None:
     first = f"Eve\r\nBcc: {EVIL}"
-    last = "MAL\x1b[31m\x00\nCc: autre@exemple.fr\u2028X"
+    nul = "" if on_postgres else "\x00"  # PostgreSQL's text never holds NUL
+    last = f"MAL\x1b[31m{nul}\nCc: autre@exemple.fr\u2028X"
     register(
         mail_services,
         AccountBase(
@@ -77,7 +80,8 @@ def test_registered_name_with_a_line_break(mail_services, mail_demo, relay) -> N
     assert name == f"EveBcc: {EVIL} MAL[31mCc: autre@exemple.frX"
     assert b"\x1b" not in received.raw and b"\x00" not in received.raw
     text = received.message.get_body(preferencelist=("plain",)).get_content()
-    assert text.startswith("Bonjour Eve\ufffd\ufffdBcc: evil@exemple.fr MAL\ufffd[31m\ufffd\ufffdCc:")
+    marks = "\ufffd" * (1 if on_postgres else 2)
+    assert text.startswith(f"Bonjour Eve\ufffd\ufffdBcc: evil@exemple.fr MAL\ufffd[31m{marks}Cc:")
 
 
 @pytest.mark.parametrize(
@@ -106,7 +110,12 @@ def test_hostile_display_names(mail_services, mail_demo, relay, to_name) -> None
 
 @pytest.mark.parametrize(
     "subject",
-    [f"Objet\r\nBcc: {EVIL}", f"Objet\nTo: {EVIL}\n\nCorps", "Objet\x00\x1b[2J", "Objet é " + "long " * 60],
+    [
+        f"Objet\r\nBcc: {EVIL}",
+        f"Objet\nTo: {EVIL}\n\nCorps",
+        pytest.param("Objet\x00\x1b[2J", marks=NUL_STORED),
+        pytest.param("Objet é " + "long " * 60, marks=NUL_STORED),
+    ],
 )
 def test_hostile_subjects(mail_services, mail_demo, relay, subject) -> None:
     row_id = queue_raw(mail_services, account_email=LILA, subject=subject)
@@ -123,7 +132,7 @@ def test_hostile_subjects(mail_services, mail_demo, relay, subject) -> None:
         f"{LILA}\r\nBcc: {EVIL}",
         f"{LILA}\nRCPT TO:<{EVIL}>",
         "lila\r.rosemonde@orange.fr",
-        f"{LILA}\x00{EVIL}",
+        pytest.param(f"{LILA}\x00{EVIL}", marks=NUL_STORED),
         f"{LILA}>,<{EVIL}",
         f"{EVIL} {LILA}",
         "",

@@ -1,0 +1,193 @@
+"""The database's schema, managed by Alembic (the scripts are in the top-level
+``migrations/`` folder).
+
+- The SQLite default upgrades itself when a process starts (under a file lock, so front
+  ends and commands starting together migrate once).
+- PostgreSQL is upgraded by the operator (``motdepasse db upgrade``): a process refuses
+  to run on a schema behind its code, or ahead of it (an older release of motdepasse on a
+  front end not yet upgraded), saying what to do.
+- A database made before migrations existed (``create_all``) is today's first revision:
+  it is stamped ``0001`` and upgraded from there.
+
+Alembic is imported only when something must change: a process on an up-to-date schema
+reads one row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from domain.storage import NoDatabase, StorageUnavailable, advisory_key, sqlite_file, unavailable, where
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD = "0002"
+"""The newest revision in ``migrations/versions`` (a test checks they agree)."""
+
+FIRST = "0001"
+"""The schema as ``create_all`` made it before migrations existed."""
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+_VERSION_TABLE = "alembic_version"
+_MARKER_TABLE = "account"
+_LOCK = "motdepasse:schema"
+
+
+class SchemaMismatch(StorageUnavailable):
+    """The schema is not the one this code expects, and this process may not change it."""
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    revision: str | None
+    """``alembic_version``'s row, or None (no such table)."""
+    has_tables: bool
+    """Our tables exist (a database made before migrations has them without a version)."""
+
+    @property
+    def current(self) -> bool:
+        return self.revision == HEAD
+
+    @property
+    def effective(self) -> str | None:
+        """The revision the schema is at: a versionless database with our tables is 0001."""
+        if self.revision is None and self.has_tables:
+            return FIRST
+        return self.revision
+
+
+def state(connection: Connection) -> SchemaState:
+    names = set(inspect(connection).get_table_names())
+    revision = None
+    if _VERSION_TABLE in names:
+        revision = connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalar()
+    return SchemaState(revision=revision, has_tables=_MARKER_TABLE in names)
+
+
+def read_state(engine: Engine) -> SchemaState:
+    try:
+        with engine.connect() as connection:
+            return state(connection)
+    except DBAPIError as error:
+        raise unavailable(error, engine.url) from None
+
+
+def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def history() -> list[tuple[str, str]]:
+    """Every revision, oldest first, with the first line of its description."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    revisions = list(script.walk_revisions())
+    revisions.reverse()
+    return [(revision.revision, (revision.doc or "").strip().splitlines()[0]) for revision in revisions]
+
+
+@contextlib.contextmanager
+def _exclusive(engine: Engine) -> Iterator[None]:
+    """SQLite: a lock file beside the database, so processes starting together on one
+    file migrate once. (PostgreSQL takes an advisory lock in the migration's transaction.)"""
+    path = sqlite_file(str(engine.url))
+    if path is None:
+        yield
+        return
+    handle = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def upgrade(engine: Engine, *, target: str = "head") -> tuple[str | None, str | None]:
+    """Bring the schema to ``target``; returns (before, after) revisions. A database made
+    before migrations is stamped 0001 first. Safe when several processes do it at once."""
+    from alembic import command
+
+    with _exclusive(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(_LOCK)})
+        before = state(connection)
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        if before.revision is None and before.has_tables:
+            command.stamp(config, FIRST)
+        command.upgrade(config, target)
+        after = state(connection)
+    return before.effective, after.revision
+
+
+def upgrade_sql(engine: Engine, *, start: str | None = None) -> str:
+    """The SQL ``upgrade`` would run, for an operator who applies it himself."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    buffer = io.StringIO()
+    config.output_buffer = buffer
+    command.upgrade(config, f"{start}:head" if start else "head", sql=True)
+    return buffer.getvalue()
+
+
+def ensure(engine: Engine, *, create: bool) -> None:
+    """Check the schema before a process uses the database.
+
+    SQLite: an empty database (only when ``create``) or one behind is upgraded here.
+    PostgreSQL: an empty database or one behind is refused with the command to run. Any
+    engine: a schema newer than this code is refused (upgrade motdepasse on this host).
+    """
+    found = read_state(engine)
+    if found.current:
+        return
+    revision = found.effective
+    if revision is not None and revision != HEAD and not known(revision):
+        raise SchemaMismatch(
+            f"the database {where(engine.url)} is at schema revision {revision}, newer than this "
+            f"version of motdepasse knows (its newest is {HEAD}): upgrade motdepasse on this host"
+        )
+    sqlite = engine.dialect.name == "sqlite"
+    if revision is None:
+        if not create:
+            raise NoDatabase(f"no motdepasse database at {where(engine.url)}")
+        if not sqlite:
+            raise NoDatabase(f"no motdepasse schema in {where(engine.url)}: create it with `motdepasse db upgrade`")
+    elif not sqlite:
+        raise SchemaMismatch(
+            f"the database {where(engine.url)} is at schema revision {revision}, behind this version "
+            f"of motdepasse ({HEAD}): run `motdepasse db upgrade` (once, from one host)"
+        )
+    try:
+        upgrade(engine)
+    except DBAPIError as error:
+        raise unavailable(error, engine.url) from None

@@ -1,0 +1,1 @@
+"""Alembic's migration scripts for motdepasse's database (see ``domain.schema``)."""
