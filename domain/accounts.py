@@ -230,11 +230,25 @@ def replace_password(
     session.add(email)
 
 
-def active_with_current_password(session: Session) -> list[tuple[Account, PasswordCredential]]:
-    """Every active account with its current password (daily jobs: reminders, deactivation)."""
-    rows = session.exec(
+def active_with_current_password(
+    session: Session,
+    *,
+    expiring_between: tuple[date, date] | None = None,
+    after_id: int = 0,
+    limit: int | None = None,
+) -> list[tuple[Account, PasswordCredential]]:
+    """Active accounts with their current password, by account id (daily jobs: reminders,
+    deactivation). ``expiring_between`` keeps the passwords whose last valid day lies in
+    the range (both included); ``after_id`` and ``limit`` read them a page at a time."""
+    query = (
         select(Account, PasswordCredential)
         .join(PasswordCredential, col(PasswordCredential.account_id) == col(Account.id))
-        .where(col(PasswordCredential.is_current), Account.status == "active")
-    ).all()
-    return [(account, credential) for account, credential in rows]
+        .where(col(PasswordCredential.is_current), Account.status == "active", col(Account.id) > after_id)
+        .order_by(col(Account.id))
+    )
+    if expiring_between is not None:
+        first, last = expiring_between
+        query = query.where(col(PasswordCredential.expires_on) >= first, col(PasswordCredential.expires_on) <= last)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(account, credential) for account, credential in session.exec(query).all()]

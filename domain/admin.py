@@ -178,8 +178,9 @@ def deactivate_expired(services: Services, *, actor: str | None = None) -> list[
     if limit is None:
         return []
     done: list[AccountCard] = []
+    expired_before = (date.min, services.today() - timedelta(days=limit))  # only they can qualify
     with services.uow() as uow:
-        for account, credential in accounts.active_with_current_password(uow.session):
+        for account, credential in accounts.active_with_current_password(uow.session, expiring_between=expired_before):
             days = services.expiry(credential.expires_on).days_expired()
             if days > limit:
                 account.status = "deactivated"

@@ -299,21 +299,30 @@ class Dispatcher:
             or_(col(OutboxEmail.next_attempt_at).is_(None), col(OutboxEmail.next_attempt_at) <= now),
             or_(col(OutboxEmail.claimed_until).is_(None), col(OutboxEmail.claimed_until) < now),
         )
-        claimed: list[int] = []
+        # One statement: the due rows are chosen and leased together. PostgreSQL skips the
+        # rows another dispatcher is leasing at this moment (FOR UPDATE SKIP LOCKED);
+        # SQLite runs the statement under its write lock. ``due`` is checked again on
+        # the rows updated, so a row is never leased twice.
+        chosen = (
+            select(OutboxEmail.id)
+            .where(*due)
+            .order_by(col(OutboxEmail.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         with self.services.uow() as uow:
-            ids = uow.session.exec(select(OutboxEmail.id).where(*due).order_by(col(OutboxEmail.id)).limit(limit)).all()
-        for row_id in ids:
-            with self.services.uow() as uow:
-                result = uow.session.exec(  # type: ignore[call-overload]
+            ids = (
+                uow.session.exec(  # type: ignore[call-overload]
                     update(OutboxEmail)
-                    .where(col(OutboxEmail.id) == row_id, *due)
+                    .where(col(OutboxEmail.id).in_(chosen.scalar_subquery()), *due)
                     .values(claimed_by=self.name, claimed_until=lease)
+                    .returning(col(OutboxEmail.id))
                 )
-                uow.commit()
-                if result.rowcount == 1:
-                    assert row_id is not None
-                    claimed.append(row_id)
-        return claimed
+                .scalars()
+                .all()
+            )
+            uow.commit()
+        return sorted(int(row_id) for row_id in ids)
 
     def deliver_once(self, limit: int = 50) -> DeliveryReport:
         report = DeliveryReport()

@@ -4,14 +4,16 @@ servers such as FreeIPA do. Idempotent: run it as often as you like (e.g. daily)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from domain.accounts import active_with_current_password
 from domain.mail import Recipient, SupportLine, expiry_reminder_email
-from domain.models import ReminderSent
+from domain.models import Account, PasswordCredential, ReminderSent
 from domain.services import Services
 
 
@@ -29,14 +31,29 @@ def due_threshold(days_left: int, thresholds: tuple[int, ...]) -> int | None:
     return min(reached) if reached else None
 
 
-def send_reminders(services: Services) -> list[Reminder]:
+def _due_pages(
+    services: Services, thresholds: tuple[int, ...], batch: int
+) -> Iterator[tuple[Account, PasswordCredential]]:
+    """The active accounts whose password expires within the largest threshold, read a
+    page of ``batch`` at a time (memory stays bounded at any number of accounts)."""
+    today = services.today()
+    window = (today, today + timedelta(days=max(thresholds, default=0)))
+    after = 0
+    while True:
+        with services.uow() as uow:
+            page = active_with_current_password(uow.session, expiring_between=window, after_id=after, limit=batch)
+        yield from page
+        if len(page) < batch:
+            return
+        after = page[-1][0].id or after
+
+
+def send_reminders(services: Services, *, batch: int = 500) -> list[Reminder]:
     """Queue the reminders that are due and were not sent yet; return them."""
     thresholds = tuple(sorted(set(services.settings.reminder_days)))
     now = services.clock.now()
     queued: list[Reminder] = []
-    with services.uow() as uow:
-        rows = active_with_current_password(uow.session)
-    for account, credential in rows:
+    for account, credential in _due_pages(services, thresholds, batch):
         expiry = services.expiry(credential.expires_on)
         threshold = due_threshold(expiry.days_left, thresholds)
         if threshold is None:

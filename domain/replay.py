@@ -342,18 +342,25 @@ def asciicast(reference: str, frames: list[Frame], *, term: str = "xterm-256colo
     return "\n".join(lines) + "\n"
 
 
-def purge(services: Services, *, older_than: timedelta) -> int:
+def purge(services: Services, *, older_than: timedelta, batch: int = 500) -> int:
     """Delete the journal of sessions started before ``now - older_than``; returns how
-    many sessions were deleted."""
+    many sessions were deleted. In batches of ``batch`` sessions, each its own
+    transaction: the statements stay small (no list of a million references), the
+    database is never locked for long, and an interrupted purge keeps what it did."""
     cutoff = services.clock.now() - older_than
-    with services.uow() as uow:
-        old = uow.session.exec(select(SessionRecord.reference).where(col(SessionRecord.started_at) < cutoff)).all()
-        if old:
+    deleted = 0
+    while True:
+        with services.uow() as uow:
+            old = uow.session.exec(
+                select(SessionRecord.reference).where(col(SessionRecord.started_at) < cutoff).limit(batch)
+            ).all()
+            if not old:
+                return deleted
             uow.session.exec(  # type: ignore[call-overload]
                 delete(JournalEvent).where(col(JournalEvent.session_reference).in_(old))
             )
             uow.session.exec(  # type: ignore[call-overload]
                 delete(SessionRecord).where(col(SessionRecord.reference).in_(old))
             )
-        uow.commit()
-    return len(old)
+            uow.commit()
+        deleted += len(old)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import col, delete, func, or_, select
+from sqlmodel import Session, col, delete, func, or_, select
 
 from domain import accounts, admin
 from domain.accounts import AccountCard, AccountError
@@ -384,27 +384,49 @@ def session_reference(services: Services, staff: StaffIdentity, text: str) -> st
         return reference if uow.session.get(SessionRecord, reference) is not None else None
 
 
+SUBSCRIBER_DIGITS = 14
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _exact(session: Session, text: str) -> list[Account]:
+    """An exact email or subscriber number, found through its unique index (what an agent
+    types most often, read from the caller): the search scans nothing else then."""
+    if "@" in text:
+        found = session.exec(select(Account).where(Account.email_key == email_key(text))).first()
+    elif (digits := "".join(text.split())).isascii() and digits.isdigit() and len(digits) == SUBSCRIBER_DIGITS:
+        found = session.exec(select(Account).where(Account.subscriber_number == digits)).first()
+    else:
+        return []
+    return [found] if found is not None else []
+
+
 def search(services: Services, staff: StaffIdentity, query: str, limit: int = 20) -> list[AccountCard]:
     """Accounts by email, subscriber number or name (parts of them)."""
     require_allowed(services, staff, "search")
     text = query.strip()
     if not text:
         return []
-    pattern = f"%{text.casefold()}%"
     with services.uow() as uow:
-        rows = uow.session.exec(
-            select(Account)
-            .where(
-                or_(
-                    col(Account.email_key).like(pattern),
-                    col(Account.subscriber_number).like(f"%{text}%"),
-                    col(Account.last_name).ilike(f"%{text}%"),
-                    col(Account.first_name).ilike(f"%{text}%"),
+        rows = (
+            _exact(uow.session, text)
+            or uow.session.exec(
+                select(Account)
+                .where(
+                    or_(
+                        col(Account.email_key).like(_contains(text.casefold()), escape="\\"),
+                        col(Account.subscriber_number).like(_contains(text), escape="\\"),
+                        col(Account.last_name).ilike(_contains(text), escape="\\"),
+                        col(Account.first_name).ilike(_contains(text), escape="\\"),
+                    )
                 )
-            )
-            .order_by(col(Account.last_name), col(Account.first_name))
-            .limit(limit)
-        ).all()
+                .order_by(col(Account.last_name), col(Account.first_name))
+                .limit(limit)
+            ).all()
+        )
         cards = [accounts.card(uow.session, row) for row in rows]
     audit(services, staff, "search", query=text, results=len(cards))
     return cards

@@ -117,6 +117,7 @@ def make_services(tmp_path, clock, request: pytest.FixtureRequest) -> Iterator[S
         data_dir = tmp_path / f"data{len(built)}"
         if request.config.getoption("--db") == "postgresql" and "database_url" not in overrides:
             overrides["database_url"] = request.getfixturevalue("new_database")()
+            overrides.setdefault("secret_key", TEST_SECRET_KEY)
         settings = load_settings(data_dir=data_dir, captcha=captcha, **overrides)
         services = build_services(settings, clock=clock, seed=1)
         built.append(services)

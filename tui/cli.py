@@ -388,6 +388,13 @@ def _serve(args: argparse.Namespace) -> int:
             "ssh_support_keys": base.ssh_support_keys or base.data_dir / "support_authorized_keys",
         }
         settings = settings.model_copy(update=keys)
+    else:
+        # Before the first session: the key is the database's, the schema is this
+        # release's (SQLite is upgraded here, once; PostgreSQL behind is refused with the
+        # command to run), so sessions never meet a schema they cannot use.
+        from domain.services import build_services
+
+        build_services(settings).close()
     host = args.host or settings.ssh_host
     port = settings.ssh_port if args.port is None else args.port
     try:
