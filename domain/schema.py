@@ -178,10 +178,10 @@ def ensure(engine: Engine, *, create: bool) -> None:
         )
     sqlite = engine.dialect.name == "sqlite"
     if revision is None:
-        if not create:
-            raise NoDatabase(f"no motdepasse database at {where(engine.url)}")
         if not sqlite:
             raise NoDatabase(f"no motdepasse schema in {where(engine.url)}: create it with `motdepasse db upgrade`")
+        if not create:
+            raise NoDatabase(f"no motdepasse database at {where(engine.url)}")
     elif not sqlite:
         raise SchemaMismatch(
             f"the database {where(engine.url)} is at schema revision {revision}, behind this version "

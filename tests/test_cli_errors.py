@@ -156,6 +156,7 @@ def test_a_damaged_database_is_unavailable(capsys, monkeypatch, tmp_path: Path) 
         assert one_line(err) == f"motdepasse: cannot open the database {damaged}: file is not a database"
 
 
+@pytest.mark.sqlite_only  # the data dir's key file (PostgreSQL deployments configure theirs)
 def test_a_damaged_secret_key_is_a_setting_error(capsys, data_dir: Path) -> None:
     build_services(load_settings()).close()
     (data_dir / "secret.key").write_text("short\n")

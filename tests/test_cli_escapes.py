@@ -52,7 +52,8 @@ def hostile_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two accounts, a staff member, an email and a journaled session, every text field
     overwritten with escape sequences directly in the database."""
     monkeypatch.setenv("MOTDEPASSE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("MOTDEPASSE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MOTDEPASSE_DATABASE_URL", raising=False)  # rows only SQLite can hold
+    monkeypatch.delenv("MOTDEPASSE_SECRET_KEY", raising=False)  # the data dir's own, as its commands read it
     services = build_services(load_settings())
     try:
         for number, email in ((NUMBER_A, "a@exemple.fr"), ("20240000000002", "b@exemple.fr")):

@@ -269,6 +269,8 @@ def _require_database(args: argparse.Namespace) -> None:
     try:
         build_services(settings_for(demo), create=False).close()
     except NoDatabase as error:
+        if "db upgrade" in str(error):  # PostgreSQL: the message says what to run
+            raise
         hint = (
             "run 'motdepasse demo' first"
             if demo

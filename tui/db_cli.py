@@ -70,34 +70,48 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
         offline = create_engine(load_settings().resolved_database_url())
         out.write(schema.upgrade_sql(offline, start=args.start))
         return EXIT_OK
+    from sqlalchemy.exc import DBAPIError
+
+    from domain.storage import unavailable
+
     engine = _engine(create=args.action == "upgrade")
     try:
-        if args.action == "current":
-            found = schema.read_state(engine)
-            revision = found.effective
-            if args.json:
-                from tui.json_output import print_json
-
-                print_json({"revision": revision, "release": schema.HEAD, "current": revision == schema.HEAD}, out)
-            elif revision is None:
-                say(f"no motdepasse schema: create it with 'motdepasse db upgrade' (this release: {schema.HEAD})", out)
-            elif revision == schema.HEAD:
-                say(f"{revision} (this release)", out)
-            elif schema.known(revision):
-                say(f"{revision}, behind this release ({schema.HEAD}): run 'motdepasse db upgrade'", out)
-            else:
-                say(f"{revision}, newer than this release knows ({schema.HEAD}): upgrade motdepasse here", out)
-            return EXIT_OK if revision == schema.HEAD else EXIT_BEHIND
-        before, after = schema.upgrade(engine)
-        if before != after:
-            _audit(engine, before, after)
-        if before == after:
-            say(f"schema already at {after} (this release)", out)
-        else:
-            say(f"schema upgraded: {before or 'empty'} → {after}", out)
-        return EXIT_OK
+        return _on(engine, args, out)
+    except DBAPIError as error:
+        raise unavailable(error, engine.url) from None
     finally:
         engine.dispose()
+
+
+def _on(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    """``current`` or ``upgrade`` on the configured database."""
+    from domain import schema
+    from tui.cli import say
+
+    if args.action == "current":
+        found = schema.read_state(engine)
+        revision = found.effective
+        if args.json:
+            from tui.json_output import print_json
+
+            print_json({"revision": revision, "release": schema.HEAD, "current": revision == schema.HEAD}, out)
+        elif revision is None:
+            say(f"no motdepasse schema: create it with 'motdepasse db upgrade' (this release: {schema.HEAD})", out)
+        elif revision == schema.HEAD:
+            say(f"{revision} (this release)", out)
+        elif schema.known(revision):
+            say(f"{revision}, behind this release ({schema.HEAD}): run 'motdepasse db upgrade'", out)
+        else:
+            say(f"{revision}, newer than this release knows ({schema.HEAD}): upgrade motdepasse here", out)
+        return EXIT_OK if revision == schema.HEAD else EXIT_BEHIND
+    before, after = schema.upgrade(engine)
+    if before != after:
+        _audit(engine, before, after)
+    if before == after:
+        say(f"schema already at {after} (this release)", out)
+    else:
+        say(f"schema upgraded: {before or 'empty'} → {after}", out)
+    return EXIT_OK
 
 
 def _engine(*, create: bool) -> Engine:

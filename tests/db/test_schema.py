@@ -5,6 +5,7 @@ behind its code and says which command to run; a schema newer than the code is r
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,3 +217,54 @@ def test_a_front_end_with_another_key_is_refused(engine_name: str, tmp_path: Pat
     with pytest.raises(SecretKeyError, match=r"not the one the database .* was set up with") as refused:
         build_services(_pg_settings(url, data_dir=tmp_path / "c", secret_key=other))
     assert other not in str(refused.value) and KEY not in str(refused.value)
+
+
+# --- the commands, as an operator meets them ---------------------------------------------------
+
+
+def run_cli(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    import os
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MOTDEPASSE_")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *argv],
+        env=environment,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_commands_on_postgresql(postgres: PostgresServer, tmp_path: Path) -> None:
+    url = postgres.url(postgres.create_database())
+    env = {"MOTDEPASSE_DATABASE_URL": url, "MOTDEPASSE_SECRET_KEY": KEY, "MOTDEPASSE_DATA_DIR": str(tmp_path)}
+    current = run_cli(env, "db", "current")
+    assert current.returncode == 3 and "create it with 'motdepasse db upgrade'" in current.stdout
+    listed = run_cli(env, "accounts", "list")
+    assert listed.returncode == 66 and "`motdepasse db upgrade`" in listed.stderr
+    upgraded = run_cli(env, "db", "upgrade")
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == f"schema upgraded: empty → {schema.HEAD}"
+    again = run_cli(env, "db", "upgrade")
+    assert again.stdout.strip() == f"schema already at {schema.HEAD} (this release)"
+    current = run_cli(env, "db", "current", "--json")
+    assert current.returncode == 0 and f'"revision": "{schema.HEAD}"' in current.stdout
+    assert run_cli(env, "accounts", "list").returncode == 0
+    audit = run_cli(env, "staff", "audit")
+    assert "db_upgrade" in audit.stdout and audit.stdout.count("db_upgrade") == 1  # the no-op is not audited
+    no_key = run_cli({k: v for k, v in env.items() if k != "MOTDEPASSE_SECRET_KEY"}, "accounts", "list")
+    assert no_key.returncode == 78 and "MOTDEPASSE_SECRET_KEY_FILE" in no_key.stderr
+
+
+def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path: Path) -> None:
+    from tests.pgserver import free_port
+
+    url = f"postgresql+psycopg://motdepasse:S3cretPassw0rd@127.0.0.1:{free_port()}/motdepasse"
+    env = {"MOTDEPASSE_DATABASE_URL": url, "MOTDEPASSE_SECRET_KEY": KEY, "MOTDEPASSE_DATA_DIR": str(tmp_path)}
+    for argv in (("accounts", "list"), ("db", "current"), ("db", "upgrade")):
+        done = run_cli(env, *argv)
+        assert done.returncode == 69, (argv, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        assert "S3cretPassw0rd" not in done.stderr + done.stdout
+        assert done.stderr.startswith("motdepasse: cannot open the database postgresql+psycopg://motdepasse:***@")
