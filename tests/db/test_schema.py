@@ -163,13 +163,17 @@ def test_postgresql_behind_its_code_is_refused_then_runs_after_db_upgrade(postgr
         services.close()
 
 
+def database_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A new database on ``engine_name``: a SQLite file, or a database of the test server."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.url(server.create_database())
+
+
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
 def test_a_schema_newer_than_the_code_is_refused(engine_name: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
-    if engine_name == "sqlite":
-        url = f"sqlite:///{tmp_path / 'new.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.url(server.create_database())
+    url = database_url(engine_name, tmp_path, request)
     engine = make_engine(url)
     schema.upgrade(engine)
     with engine.begin() as connection:
@@ -203,11 +207,8 @@ def test_a_key_file_is_read_and_must_be_long_enough(postgres: PostgresServer, tm
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
 def test_a_front_end_with_another_key_is_refused(engine_name: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
-    if engine_name == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres")
-        url = server.url(server.create_database())
+    url = database_url(engine_name, tmp_path, request)
+    if engine_name == "postgresql":
         schema.upgrade(engine := make_engine(url))
         engine.dispose()
     first = build_services(_pg_settings(url, data_dir=tmp_path / "a"))
