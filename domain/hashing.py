@@ -34,6 +34,35 @@ class UnusableSecret(ValueError):
     """A secret :func:`usable_secret` refuses. The message never holds the secret."""
 
 
+_BCRYPT = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+BCRYPT_MAX_BYTES = 72
+"""bcrypt reads the first 72 bytes of a secret: the system that made the hash did too."""
+
+
+def importable_hash(stored: str) -> str | None:
+    """Why a hash from another system cannot be imported, or None when it can: Argon2id
+    or bcrypt, in PHC/modular-crypt format (``$argon2id$v=19$m=…``, ``$2b$12$…``). The
+    reason never quotes the hash."""
+    if _BCRYPT.fullmatch(stored):
+        return None
+    if not stored.startswith("$argon2id$"):
+        return "not an Argon2id or bcrypt hash in PHC format ($argon2id$… or $2b$…)"
+    try:
+        extract_parameters(stored)
+    except (InvalidHashError, ValueError):
+        return "a damaged Argon2id hash"
+    return None
+
+
+def _bcrypt_matches(stored: str, secret: str) -> bool:
+    import bcrypt
+
+    try:
+        return bool(bcrypt.checkpw(secret.encode("utf-8")[:BCRYPT_MAX_BYTES], stored.encode("ascii")))
+    except ValueError:  # a damaged row
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     ok: bool
@@ -81,6 +110,10 @@ class SecretHasher:
         if not usable_secret(secret):
             self._spend(stored, secret)
             return Verification(ok=False)
+        if _BCRYPT.fullmatch(stored):  # imported from another system: Argon2id at first success
+            if not _bcrypt_matches(stored, secret):
+                return Verification(ok=False)
+            return Verification(ok=True, rehash=self._hasher.hash(secret))
         try:
             self._hasher.verify(stored, secret)
         except (VerifyMismatchError, VerificationError, InvalidHashError):

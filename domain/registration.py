@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain import accounts
 from domain.accounts import AccountCard, AccountError
+from domain.hashing import importable_hash
 from domain.i18n import Translator
 from domain.models import AccountBase
 from domain.policy import is_printable_password
@@ -17,13 +20,25 @@ from domain.text import normalise_answer, normalise_password
 
 @dataclass(frozen=True)
 class Registration:
+    """An account to create, with its first password and security answer in clear, or as
+    hashes from another system (``password_hash``/``answer_hash``: Argon2id or bcrypt in
+    PHC format, see :func:`domain.hashing.importable_hash`; stored as they are, and hashed
+    again with today's Argon2id at the first successful check). An answer hash must be of
+    the answer as :func:`domain.text.normalise_answer` writes it."""
+
     fields: AccountBase
-    password: str
-    answer: str
+    password: str = ""
+    answer: str = ""
     set_at: datetime | None = None
+    password_hash: str | None = None
+    answer_hash: str | None = None
 
     def __repr__(self) -> str:  # never show the secrets
         return f"Registration(email={self.fields.email!r})"
+
+
+Progress = Callable[[int, int], None]
+"""Called with (accounts hashed so far, accounts in all) as the hashing goes."""
 
 
 def register(
@@ -48,35 +63,64 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
-def register_all(services: Services, registrations: Sequence[Registration]) -> list[AccountCard]:
-    """Create accounts in one transaction: all of them, or none if one is refused."""
-    policy = services.policy
-    prepared = []
-    for item in registrations:
-        accounts.validate_account_fields(item.fields)
+def check_registration(services: Services, item: Registration) -> None:
+    """Raise :class:`AccountError` for what the policy refuses (fields, answer, password;
+    a secret given as a hash is checked for its format only: there is no clear text)."""
+    accounts.validate_account_fields(item.fields)
+    if item.answer_hash is not None:
+        if (problem := importable_hash(item.answer_hash)) is not None:
+            raise AccountError(f"security answer hash: {problem}")
+    else:
         if not normalise_answer(item.answer):
             raise AccountError("security answer: required")
-        problem = secret_problem(item.answer)
-        if problem is not None:
+        if (problem := secret_problem(item.answer)) is not None:
             raise AccountError(f"security answer: {problem}")
-        fields = item.fields
-        result = policy.check(
-            item.password,
-            item.password,
-            personal_words=accounts.personal_words(fields, normalise_answer(item.answer)),
-        )
-        if not result.accepted:
-            t = Translator("en")
-            raise AccountError("password: " + " ".join(v.message(t) for v in result.violations))
-        when = item.set_at or services.clock.now()
-        prepared.append(
-            (
-                fields,
-                services.hasher.hash(normalise_password(item.password)),
-                services.hasher.hash(normalise_answer(item.answer)),
-                when,
-            )
-        )
+    if item.password_hash is not None:
+        if (problem := importable_hash(item.password_hash)) is not None:
+            raise AccountError(f"password hash: {problem}")
+        return
+    result = services.policy.check(
+        item.password,
+        item.password,
+        personal_words=accounts.personal_words(item.fields, normalise_answer(item.answer)),
+    )
+    if not result.accepted:
+        t = Translator("en")
+        raise AccountError("password: " + " ".join(v.message(t) for v in result.violations))
+
+
+def _hashes(services: Services, item: Registration) -> tuple[str, str]:
+    password = item.password_hash or services.hasher.hash(normalise_password(item.password))
+    answer = item.answer_hash or services.hasher.hash(normalise_answer(item.answer))
+    return password, answer
+
+
+def register_all(
+    services: Services,
+    registrations: Sequence[Registration],
+    *,
+    checked: bool = False,
+    progress: Progress | None = None,
+) -> list[AccountCard]:
+    """Create accounts in one transaction: all of them, or none if one is refused.
+
+    Secrets are hashed on every core (Argon2 releases the GIL: one thread per core);
+    ``checked``: the caller already ran :func:`check_registration` on each."""
+    policy = services.policy
+    if not checked:
+        for item in registrations:
+            check_registration(services, item)
+    total = len(registrations)
+    hashed: list[tuple[str, str]] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, total))) as pool:
+        for done, pair in enumerate(pool.map(lambda item: _hashes(services, item), registrations), start=1):
+            hashed.append(pair)
+            if progress is not None:
+                progress(done, total)
+    prepared = [
+        (item.fields, password_hash, answer_hash, item.set_at or services.clock.now())
+        for item, (password_hash, answer_hash) in zip(registrations, hashed, strict=True)
+    ]
     with services.uow() as uow:
         created = []
         for fields, password_hash, answer_hash, when in prepared:

@@ -13,6 +13,7 @@ import argparse
 import getpass
 import secrets
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -87,9 +88,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "import",
         help="import accounts from a CSV file",
         description="Import accounts from a CSV file (UTF-8, comma or semicolon separated) with the "
-        "columns: " + ", ".join(admin.CSV_COLUMNS) + ". Every line is checked first; if any line is "
+        "columns: " + ", ".join(admin.CSV_COLUMNS) + ". Each line gives its password and its security "
+        "answer in clear (password, security_answer) or as hashes from another system (password_hash, "
+        "security_answer_hash: Argon2id or bcrypt in PHC format, $argon2id$... or $2b$...; an answer "
+        "hash must be of the answer lowercased, accents removed, blanks collapsed), re-hashed with "
+        "today's Argon2id at the first login. Every line is checked first; if any line is "
         "invalid, each is reported with its line number and nothing is imported, unless "
-        "--skip-invalid. The file holds initial secrets: delete it once imported.",
+        "--skip-invalid. Hashing uses every core, with a progress bar on a terminal. The file "
+        "holds initial secrets: delete it once imported.",
     )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     imp.add_argument("--skip-invalid", action="store_true", help="import the valid lines anyway")
@@ -364,6 +370,30 @@ def _new_number(services: Services) -> str:
             return number
 
 
+def progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
+    """On a terminal: one line redrawn at most ten times a second (carriage return only,
+    no escape sequence), ``[#####.....] 1,234/100,000 accounts hashed, 85/s``."""
+    if not (hasattr(err, "isatty") and err.isatty()):
+        return None
+    started = time.monotonic()
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - shown[0] < 0.1:
+            return
+        shown[0] = now
+        width = 30
+        filled = width * done // max(1, total)
+        rate = done / max(now - started, 1e-6)
+        err.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} accounts hashed, {rate:,.0f}/s")
+        if done == total:
+            err.write("\n")
+        err.flush()
+
+    return show
+
+
 def _import(services: Services, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: Path = args.file
     try:
@@ -371,7 +401,7 @@ def _import(services: Services, args: argparse.Namespace, out: TextIO, err: Text
     except (OSError, UnicodeDecodeError) as error:
         say(f"motdepasse: cannot read {path}: {error.__class__.__name__}", err)
         return EXIT_REFUSED
-    report = admin.import_csv(services, text, skip_invalid=args.skip_invalid)
+    report = admin.import_csv(services, text, skip_invalid=args.skip_invalid, progress=progress_bar(err))
     if report.imported:
         admin.audit_created(
             services,
