@@ -313,7 +313,7 @@ def agree_on_key(engine: Engine, key: bytes) -> None:
             )
 
 
-def _schema_and_key(engine: Engine, settings: Settings, *, create: bool) -> bytes:
+def _schema_and_key(engine: Engine, settings: Settings, *, create: bool, check_database: bool = True) -> bytes:
     """Check or bring the schema up to date, read the secret key and check it agrees with
     the database's, each failure in one line."""
     try:
@@ -321,6 +321,8 @@ def _schema_and_key(engine: Engine, settings: Settings, *, create: bool) -> byte
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise StorageUnavailable(f"cannot use the data directory: {where}{error.strerror or error}") from None
+    if not check_database:
+        return key
     try:
         schema.ensure(engine, create=create)
         agree_on_key(engine, key)
@@ -336,6 +338,7 @@ def build_services(
     engine: Engine | None = None,
     seed: int | None = None,
     create: bool = True,
+    check_database: bool = True,
 ) -> Services:
     """The factory used by the CLI and by every test.
 
@@ -343,7 +346,12 @@ def build_services(
     database without our tables, raises :class:`~domain.storage.NoDatabase` and nothing
     is created (commands that only read or change existing data: a mistyped path must
     not be answered from a new empty database). A database that cannot be opened raises
-    :class:`~domain.storage.StorageUnavailable`, in one line."""
+    :class:`~domain.storage.StorageUnavailable`, in one line.
+
+    ``check_database=False`` (SSH session processes): no round trip to the database at
+    start — the server checked the schema and the key before its first session — so a
+    session opens, and shows its first screen, while the database is briefly away; its
+    steps then say so until it is back."""
     if engine is None:
         url = settings.resolved_database_url()
         if not create:
@@ -355,7 +363,7 @@ def build_services(
         except OSError as error:
             raise unavailable(error, url) from None
     try:
-        secret_key = _schema_and_key(engine, settings, create=create)
+        secret_key = _schema_and_key(engine, settings, create=create, check_database=check_database)
     except BaseException:
         engine.dispose()
         raise

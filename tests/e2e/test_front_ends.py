@@ -271,3 +271,24 @@ def test_two_dispatchers_deliver_each_email_exactly_once(
     assert len(ids) == len(queued), errors
     assert len(set(ids)) == len(ids), "an email was delivered twice"
     assert all(process.returncode == 0 for process in dispatchers), errors
+
+
+@needs_ssh
+def test_a_session_opens_while_the_database_is_down(
+    pg: PostgresServer, front_ends: tuple[Server, Server], connect: LineFactory
+) -> None:
+    """The first screen needs no database: a user connecting while it is away gets it,
+    each step says the service is briefly unavailable, and works once it is back."""
+    a, _b = front_ends
+    pg.stop("fast")
+    try:
+        line = connect(a)
+        line.send("2")
+        line.prompt("Adresse électronique de connexion")
+        line.send(LILA)
+        line.expect(FR._(m.UNAVAILABLE).split(":")[0], timeout=20)
+    finally:
+        pg.start()
+    line.prompt(f"Adresse électronique de connexion (Entrée : {LILA})")  # what was typed is kept
+    line.send("")
+    assert line.expect_re(QUESTION)[1] == "Le prénom de votre conjoint(e) ?".encode()
