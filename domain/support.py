@@ -404,6 +404,27 @@ def _exact(session: Session, text: str) -> list[Account]:
     return [found] if found is not None else []
 
 
+def find_accounts(session: Session, text: str, limit: int = 20) -> list[Account]:
+    """An exact email or subscriber number through its unique index; otherwise every
+    account with ``text`` in its email, number or names (PostgreSQL reads trigram indexes
+    for three characters or more, revision 0003; SQLite scans)."""
+    return _exact(session, text) or list(
+        session.exec(
+            select(Account)
+            .where(
+                or_(
+                    col(Account.email_key).like(_contains(text.casefold()), escape="\\"),
+                    col(Account.subscriber_number).like(_contains(text), escape="\\"),
+                    col(Account.last_name).ilike(_contains(text), escape="\\"),
+                    col(Account.first_name).ilike(_contains(text), escape="\\"),
+                )
+            )
+            .order_by(col(Account.last_name), col(Account.first_name))
+            .limit(limit)
+        ).all()
+    )
+
+
 def search(services: Services, staff: StaffIdentity, query: str, limit: int = 20) -> list[AccountCard]:
     """Accounts by email, subscriber number or name (parts of them)."""
     require_allowed(services, staff, "search")
@@ -411,22 +432,7 @@ def search(services: Services, staff: StaffIdentity, query: str, limit: int = 20
     if not text:
         return []
     with services.uow() as uow:
-        rows = (
-            _exact(uow.session, text)
-            or uow.session.exec(
-                select(Account)
-                .where(
-                    or_(
-                        col(Account.email_key).like(_contains(text.casefold()), escape="\\"),
-                        col(Account.subscriber_number).like(_contains(text), escape="\\"),
-                        col(Account.last_name).ilike(_contains(text), escape="\\"),
-                        col(Account.first_name).ilike(_contains(text), escape="\\"),
-                    )
-                )
-                .order_by(col(Account.last_name), col(Account.first_name))
-                .limit(limit)
-            ).all()
-        )
+        rows = find_accounts(uow.session, text, limit)
         cards = [accounts.card(uow.session, row) for row in rows]
     audit(services, staff, "search", query=text, results=len(cards))
     return cards

@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-from domain import models  # noqa: F401 - registers the tables
+from domain import models, schema  # noqa: F401 - models registers the tables
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -19,6 +19,7 @@ def _configure(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters a table by copying it
         compare_type=True,
+        include_object=schema.include_object,
     )
 
 

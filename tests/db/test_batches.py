@@ -4,10 +4,12 @@ purged and reminders are read in batches. On the engine ``--db`` names."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -94,3 +96,19 @@ def test_the_journal_is_purged_in_bounded_batches(services: Services, demo) -> N
     assert len(deletes) == 3  # 3 + 3 + 1
     with services.uow() as uow:
         assert [r.reference for r in uow.session.exec(select(SessionRecord)).all()] == [kept.reference]
+
+
+def test_partial_searches_can_read_trigram_indexes_on_postgresql(services: Services, demo) -> None:  # type: ignore[no-untyped-def]
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's (revision 0003); SQLite scans")
+    with_agent(services)
+    with statements(services) as seen:
+        assert support.search(services, AGENT, "rosem") != []
+    (query, *_) = [s for s in seen if "LIKE" in s.upper() and "FROM account" in s]
+    with services.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")  # a few rows: show the index can be used
+        limit = re.search(r"LIMIT (%\(\w+\)s)", query)
+        assert limit is not None, query
+        literal = re.sub(r"%\(\w+\)s", "'%rosem%'", query.replace(limit[1], "20"))
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + literal.replace("%", "%%")))
+    assert "trgm_account_last_name" in plan and "Seq Scan" not in plan, plan

@@ -51,7 +51,10 @@ def test_first_revision_to_head_equals_the_models(empty_engine: Engine) -> None:
     assert schema.upgrade(empty_engine) == (schema.FIRST, schema.HEAD)
     with empty_engine.connect() as connection:
         differences = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata
+            MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": schema.include_object}
+            ),
+            SQLModel.metadata,
         )
     assert differences == []
 
