@@ -35,6 +35,13 @@ class UnusableSecret(ValueError):
 
 
 _BCRYPT = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+BCRYPT_COSTS = range(10, 15)
+"""Imported bcrypt hashes: cost 10 to 14. Below, a check costs far less than an Argon2id
+one (a login for such an account would be told from an unknown email by its speed);
+above, one check costs seconds of CPU."""
+ARGON2_LIMITS = {"memory_cost": 262144, "time_cost": 10, "parallelism": 8}
+"""Imported Argon2id hashes: at most 256 MiB, 10 passes, 8 lanes (each check of a
+hash costs what it says: a hash at 4 GiB would let anyone exhaust the server)."""
 BCRYPT_MAX_BYTES = 72
 """bcrypt reads the first 72 bytes of a secret: the system that made the hash did too."""
 
@@ -43,14 +50,19 @@ def importable_hash(stored: str) -> str | None:
     """Why a hash from another system cannot be imported, or None when it can: Argon2id
     or bcrypt, in PHC/modular-crypt format (``$argon2id$v=19$m=…``, ``$2b$12$…``). The
     reason never quotes the hash."""
-    if _BCRYPT.fullmatch(stored):
+    bcrypt_hash = _BCRYPT.fullmatch(stored)
+    if bcrypt_hash:
+        if int(bcrypt_hash[1]) not in BCRYPT_COSTS:
+            return f"a bcrypt cost outside {BCRYPT_COSTS.start} to {BCRYPT_COSTS.stop - 1}"
         return None
     if not stored.startswith("$argon2id$"):
         return "not an Argon2id or bcrypt hash in PHC format ($argon2id$… or $2b$…)"
     try:
-        extract_parameters(stored)
+        parameters = extract_parameters(stored)
     except (InvalidHashError, ValueError):
         return "a damaged Argon2id hash"
+    if any(getattr(parameters, name) > limit for name, limit in ARGON2_LIMITS.items()):
+        return "Argon2id parameters above 256 MiB, 10 passes or 8 lanes"
     return None
 
 

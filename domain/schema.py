@@ -28,7 +28,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from domain.storage import NoDatabase, StorageUnavailable, advisory_key, sqlite_file, unavailable, where
+from domain.storage import IMMEDIATE, NoDatabase, StorageUnavailable, advisory_key, sqlite_file, unavailable, where
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -132,7 +132,10 @@ def _exclusive(engine: Engine) -> Iterator[None]:
     if path is None:
         yield
         return
-    handle = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        handle = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise unavailable(error, engine.url) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
@@ -142,20 +145,72 @@ def _exclusive(engine: Engine) -> Iterator[None]:
 
 def upgrade(engine: Engine, *, target: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to ``target``; returns (before, after) revisions. A database made
-    before migrations is stamped 0001 first. Safe when several processes do it at once."""
+    before migrations is completed to revision 0001 (the tables an older release had not
+    made yet) and stamped 0001 first. Safe when several processes do it at once.
+
+    One transaction: on PostgreSQL, under an advisory lock, without the application's lock
+    and statement timeouts (an index on a large table may take minutes; a second upgrade
+    waits for the first); on SQLite, ``BEGIN IMMEDIATE`` (DDL included: a failure leaves
+    the schema as it was) with foreign keys off, as SQLite asks for table rebuilds.
+    Raises :class:`SchemaMismatch` for a schema newer than this code."""
     from alembic import command
 
-    with _exclusive(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(_LOCK)})
-        before = state(connection)
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        if before.revision is None and before.has_tables:
-            command.stamp(config, FIRST)
-        command.upgrade(config, target)
-        after = state(connection)
+    sqlite = engine.dialect.name == "sqlite"
+    with _exclusive(engine), engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # the pragma's own (autobegun) transaction, before BEGIN IMMEDIATE
+            connection.execution_options(**{IMMEDIATE: True})
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(text("SET LOCAL lock_timeout = 0"))
+                    connection.execute(text("SET LOCAL statement_timeout = 0"))
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(_LOCK)})
+                before = state(connection)
+                if before.effective is not None and not known(before.effective):
+                    raise _newer(engine, before.effective)
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                if before.revision is None and before.has_tables:
+                    _complete_legacy(connection)
+                    command.stamp(config, FIRST)
+                command.upgrade(config, target)
+                after = state(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return before.effective, after.revision
+
+
+def _newer(engine: Engine, revision: str) -> SchemaMismatch:
+    return SchemaMismatch(
+        f"the database {where(engine.url)} is at schema revision {revision}, newer than this "
+        f"version of motdepasse knows (its newest is {HEAD}): upgrade motdepasse on this host"
+    )
+
+
+def _complete_legacy(connection: Connection) -> None:
+    """A database from before migrations holds the tables of the release that made it:
+    releases created missing tables at each start, so one made early may lack some of
+    revision 0001's. They are made here, as revision 0001 defines them (its tables,
+    reflected from a scratch in-memory database), before the database is stamped 0001."""
+    from alembic import command
+    from sqlalchemy import MetaData, create_engine
+
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as scratch_connection:
+            config = alembic_config(scratch)
+            config.attributes["connection"] = scratch_connection
+            command.upgrade(config, FIRST)
+            first = MetaData()
+            first.reflect(scratch_connection)
+        first.remove(first.tables[_VERSION_TABLE])
+        first.create_all(connection, checkfirst=True)
+    finally:
+        scratch.dispose()
 
 
 def upgrade_sql(engine: Engine, *, start: str | None = None) -> str:
@@ -181,10 +236,7 @@ def ensure(engine: Engine, *, create: bool) -> None:
         return
     revision = found.effective
     if revision is not None and revision != HEAD and not known(revision):
-        raise SchemaMismatch(
-            f"the database {where(engine.url)} is at schema revision {revision}, newer than this "
-            f"version of motdepasse knows (its newest is {HEAD}): upgrade motdepasse on this host"
-        )
+        raise _newer(engine, revision)
     sqlite = engine.dialect.name == "sqlite"
     if revision is None:
         if not sqlite:

@@ -29,7 +29,8 @@ from sqlmodel import Session, create_engine
 
 from domain import models  # registers the tables
 
-_IMMEDIATE = "motdepasse_immediate"
+IMMEDIATE = "motdepasse_immediate"
+_IMMEDIATE = IMMEDIATE
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 """SQLite: the serialised units of one process queue on this lock before ``BEGIN
@@ -127,7 +128,8 @@ def where(url: str | URL) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
-    return parsed.render_as_string(hide_password=True)
+    # without its query: ``?password=…`` or ``?sslpassword=…`` would show in clear
+    return parsed.set(query={}).render_as_string(hide_password=True)
 
 
 def sqlite_file(url: str) -> Path | None:

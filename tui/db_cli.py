@@ -59,6 +59,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             mark = "  (this release)" if name == schema.HEAD else ""
             say(f"{name}  {description}{mark}", out)
         return EXIT_OK
+    if args.action == "upgrade" and args.start and not args.sql:
+        say("motdepasse: --from goes with --sql (a live upgrade reads the revision from the database)", err)
+        return 2
     if args.action == "upgrade" and args.sql:
         from sqlalchemy import create_engine
 

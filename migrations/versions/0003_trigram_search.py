@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 from sqlalchemy.exc import DBAPIError
 
 revision: str = "0003"
@@ -27,6 +27,11 @@ log = logging.getLogger("alembic.runtime.migration")
 
 
 def upgrade() -> None:
+    if context.is_offline_mode():  # ``db upgrade --sql``: the statements, for a DBA
+        if context.get_context().dialect.name == "postgresql":
+            op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            _indexes()
+        return
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -36,12 +41,16 @@ def upgrade() -> None:
     except DBAPIError as error:
         log.warning("pg_trgm not available (%s): partial support searches will scan", str(error.orig).strip())
         return
+    _indexes()
+
+
+def _indexes() -> None:
     for column in COLUMNS:
         op.execute(f"CREATE INDEX IF NOT EXISTS trgm_account_{column} ON account USING gin ({column} gin_trgm_ops)")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if context.get_context().dialect.name != "postgresql":
         return
     for column in COLUMNS:
         op.execute(f"DROP INDEX IF EXISTS trgm_account_{column}")

@@ -40,6 +40,15 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     engine.dispose()
 
 
+def differences(engine: Engine) -> list[object]:
+    """What Alembic finds different between the database and the models."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": schema.include_object}
+        )
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
 def test_head_is_the_newest_script() -> None:
     assert ScriptDirectory(str(schema.MIGRATIONS)).get_current_head() == schema.HEAD
     assert schema.history()[0][0] == schema.FIRST
@@ -49,14 +58,7 @@ def test_first_revision_to_head_equals_the_models(empty_engine: Engine) -> None:
     before, after = schema.upgrade(empty_engine, target=schema.FIRST)
     assert (before, after) == (None, schema.FIRST)
     assert schema.upgrade(empty_engine) == (schema.FIRST, schema.HEAD)
-    with empty_engine.connect() as connection:
-        differences = compare_metadata(
-            MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_object": schema.include_object}
-            ),
-            SQLModel.metadata,
-        )
-    assert differences == []
+    assert differences(empty_engine) == []
 
 
 def test_every_revision_goes_down_and_up_again(empty_engine: Engine) -> None:
@@ -272,3 +274,41 @@ def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path: Pa
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
         assert "S3cretPassw0rd" not in done.stderr + done.stdout
         assert done.stderr.startswith("motdepasse: cannot open the database postgresql+psycopg://motdepasse:***@")
+
+
+def test_a_database_made_by_an_early_release_gets_the_tables_it_lacked(tmp_path: Path) -> None:
+    """Early releases made fewer tables (each start created the missing ones): the missing
+    tables of revision 0001 are made before it is stamped, then it is upgraded."""
+    path = tmp_path / "early.db"
+    _legacy_sqlite(path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE staffaudit"))
+        connection.execute(text("DROP TABLE answerclientfailure"))
+    assert schema.upgrade(engine) == (schema.FIRST, schema.HEAD)
+    with engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": schema.include_object}
+            ),
+            SQLModel.metadata,
+        )
+    engine.dispose()
+    assert differences == []
+
+
+def test_db_upgrade_on_a_newer_schema_and_the_sql_of_every_revision(postgres: PostgresServer, tmp_path: Path) -> None:
+    url = postgres.url(postgres.create_database())
+    env = {"MOTDEPASSE_DATABASE_URL": url, "MOTDEPASSE_SECRET_KEY": KEY, "MOTDEPASSE_DATA_DIR": str(tmp_path)}
+    sql = run_cli(env, "db", "upgrade", "--sql")
+    assert sql.returncode == 0, sql.stderr
+    assert "CREATE TABLE account" in sql.stdout and "gin_trgm_ops" in sql.stdout
+    assert run_cli(env, "db", "upgrade", "--from", "0001").returncode == 2
+    assert run_cli(env, "db", "upgrade").returncode == 0
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    newer = run_cli(env, "db", "upgrade")
+    assert newer.returncode == 69 and "Traceback" not in newer.stderr
+    assert "newer than this version of motdepasse knows" in newer.stderr

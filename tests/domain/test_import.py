@@ -23,7 +23,7 @@ ANSWER = "Médor"
 
 
 def bcrypt_hash(secret: str) -> str:
-    return bcrypt.hashpw(secret.encode()[:72], bcrypt.gensalt(rounds=4)).decode()
+    return bcrypt.hashpw(secret.encode()[:72], bcrypt.gensalt(rounds=10)).decode()
 
 
 def weak_argon2(secret: str) -> str:
@@ -125,3 +125,7 @@ def test_importable_hash_formats() -> None:
     assert importable_hash(weak_argon2("x")) is None
     assert importable_hash("$argon2i$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo") is not None
     assert importable_hash("$2b$99$" + "a" * 53) is not None
+    cheap = bcrypt.hashpw(b"x", bcrypt.gensalt(rounds=4)).decode()
+    assert importable_hash(cheap) == "a bcrypt cost outside 10 to 14"
+    huge = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+    assert importable_hash(huge) == "Argon2id parameters above 256 MiB, 10 passes or 8 lanes"
