@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from domain import accounts
 from domain.accounts import AccountCard, AccountError
 from domain.hashing import importable_hash
@@ -89,6 +91,14 @@ def check_registration(services: Services, item: Registration) -> None:
         raise AccountError("password: " + " ".join(v.message(t) for v in result.violations))
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, as a container or taskset sets it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not every system has it
+        return os.cpu_count() or 1
+
+
 def _hashes(services: Services, item: Registration) -> tuple[str, str]:
     password = item.password_hash or services.hasher.hash(normalise_password(item.password))
     answer = item.answer_hash or services.hasher.hash(normalise_answer(item.answer))
@@ -106,13 +116,12 @@ def register_all(
 
     Secrets are hashed on every core (Argon2 releases the GIL: one thread per core);
     ``checked``: the caller already ran :func:`check_registration` on each."""
-    policy = services.policy
     if not checked:
         for item in registrations:
             check_registration(services, item)
     total = len(registrations)
     hashed: list[tuple[str, str]] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, total))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(usable_cores(), total))) as pool:
         for done, pair in enumerate(pool.map(lambda item: _hashes(services, item), registrations), start=1):
             hashed.append(pair)
             if progress is not None:
@@ -121,6 +130,17 @@ def register_all(
         (item.fields, password_hash, answer_hash, item.set_at or services.clock.now())
         for item, (password_hash, answer_hash) in zip(registrations, hashed, strict=True)
     ]
+    try:
+        return _create(services, prepared)
+    except IntegrityError:  # another command or console made one of them since the checks
+        raise AccountError(
+            "an account with one of these emails or subscriber numbers was created meanwhile: "
+            "nothing was created; run the command again"
+        ) from None
+
+
+def _create(services: Services, prepared: list[tuple[AccountBase, str, str, datetime]]) -> list[AccountCard]:
+    policy = services.policy
     with services.uow() as uow:
         created = []
         for fields, password_hash, answer_hash, when in prepared:

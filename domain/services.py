@@ -75,7 +75,8 @@ def load_secret_key(settings: Settings) -> bytes:
         raise SecretKeyError(
             "a PostgreSQL deployment needs the same secret key on every front end: set "
             "MOTDEPASSE_SECRET_KEY_FILE (a file of at least 32 printable characters, e.g. made "
-            "with `openssl rand -hex 32`) or MOTDEPASSE_SECRET_KEY"
+            "with `openssl rand -hex 32`; moving from SQLite, the data directory's secret.key "
+            "keeps its decoys and throttles) or MOTDEPASSE_SECRET_KEY"
         )
     directory = Path(settings.data_dir)
     private_directory(directory)
@@ -114,6 +115,7 @@ def _read_key(path: Path, *, given: bool = False) -> bytes:
             "characters (e.g. made with `openssl rand -hex 32`)"
         )
     if given:
+        _tighten(path)  # ours: group and others lose what they could read
         return key
     if len(key) < _KEY_MIN_LENGTH or not all(0x21 <= byte <= 0x7E for byte in key):
         raise SecretKeyError(

@@ -96,17 +96,30 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, pool: PoolSettings | No
 
         return engine
     pool = pool or PoolSettings()
-    options = f"-c lock_timeout={int(busy_timeout * 1000)} -c statement_timeout={int(pool.statement_timeout * 1000)}"
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout,
         pool_recycle=1800,
-        connect_args={"connect_timeout": pool.connect_timeout, "options": options, "application_name": "motdepasse"},
+        connect_args={"connect_timeout": pool.connect_timeout, "application_name": "motdepasse"},
         hide_parameters=True,
     )
+    timeouts = (
+        f"SET lock_timeout = {int(busy_timeout * 1000)}; SET statement_timeout = {int(pool.statement_timeout * 1000)}"
+    )
+
+    @event.listens_for(engine, "connect")
+    def _timeouts(dbapi_connection: Any, _record: Any) -> None:
+        # Set on each new connection, not as startup ``options``: the URL's own options
+        # stay, and a pooler that refuses startup parameters (PgBouncer) accepts these.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(timeouts)
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
 
 
 _ACCOUNT_TABLE: str = models.Account.__table__.name  # type: ignore[attr-defined]

@@ -268,6 +268,15 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
 def _run(spec: dict[str, Any], language: Language) -> bool:
     """Run the session's app; True if it crashed."""
     settings = load_settings()
+    # One process per session, mostly idle: it keeps one database connection open (a
+    # second and third only while its journal and a step write at once), so hundreds of
+    # sessions stay within the server's connections.
+    settings = settings.model_copy(
+        update={
+            "database_pool_size": min(settings.database_pool_size, 1),
+            "database_max_overflow": min(settings.database_max_overflow, 2),
+        }
+    )
     # The server checked the schema and the key before its first session: none of the
     # database's work before the first screen, which then shows even when the database is
     # briefly away (the steps say so until it is back).

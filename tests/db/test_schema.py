@@ -205,9 +205,11 @@ def test_a_key_file_is_read_and_must_be_long_enough(postgres: PostgresServer, tm
         build_services(load_settings(database_url=url, secret_key_file=short))
     good = tmp_path / "good.key"
     good.write_text(KEY + "\n")
+    good.chmod(0o644)
     services = build_services(load_settings(database_url=url, secret_key_file=good))
     assert services.secret_key == KEY.encode()
     services.close()
+    assert good.stat().st_mode & 0o777 == 0o600  # ours: no longer readable by others
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])

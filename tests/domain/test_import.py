@@ -11,7 +11,9 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from domain import admin, usecases
+from domain.accounts import AccountError
 from domain.hashing import importable_hash
+from domain.registration import register_all
 from domain.services import Services
 from domain.text import normalise_answer
 from tests.domain.support import account, current_hash
@@ -129,3 +131,17 @@ def test_importable_hash_formats() -> None:
     assert importable_hash(cheap) == "a bcrypt cost outside 10 to 14"
     huge = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
     assert importable_hash(huge) == "Argon2id parameters above 256 MiB, 10 passes or 8 lanes"
+
+
+def test_an_account_made_meanwhile_refuses_the_whole_import_in_one_line(services: Services) -> None:
+    text = HEADER.format(secrets="password;security_answer") + "".join(
+        line(n, f"u{n}@exemple.fr", f"Glycine-Orage-Violon-{n:04d}-ok", ANSWER) for n in range(3)
+    )
+    rows, errors = admin.parse_csv(text)
+    assert errors == [] and admin.check_rows(services, rows) == []
+    # another operator creates the second account while this import is hashing
+    register_all(services, [rows[1].registration()], checked=True)
+    with pytest.raises(AccountError, match="already uses this address") as refused:
+        register_all(services, [row.registration() for row in rows], checked=True)
+    assert "Glycine" not in str(refused.value)
+    assert [card.email for card in admin.list_cards(services)] == ["u1@exemple.fr"]
