@@ -71,11 +71,11 @@ from typing import Any
 
 import asyncssh
 
-from domain import support
+from domain import schema, support
 from domain.display import CURSOR_CHOICES, THEME_NAMES, THEME_USERS
 from domain.i18n import N_, Translator, parse_language
 from domain.journal import new_reference
-from domain.services import load_secret_key
+from domain.services import key_check_value, load_secret_key
 from domain.settings import Settings
 from tui.logs import log_to_stderr
 
@@ -448,13 +448,17 @@ class SshApplication:
         self.host_key_path = settings.ssh_host_key or settings.data_dir / "ssh_host_ed25519_key"
         self._server: asyncssh.SSHAcceptor | None = None
         self.fingerprint = ""
+        self.key_check = ""
+        """The secret key's check (:func:`domain.services.key_check_value`), for sessions."""
         self._stopping = asyncio.Event()
         self._last_accept_failure = -ACCEPT_EPISODE_GAP_SECONDS
         self.accept_failures = 0
         """accept() failures for want of resources, since the start."""
 
     async def start(self, host: str, port: int) -> asyncssh.SSHAcceptor:
-        load_secret_key(self.settings)  # before any session: they all read the same key
+        # before any session: they all read the same key, and check they hold the
+        # server's (a key file changed since) and run its release (a package upgraded in place)
+        self.key_check = key_check_value(load_secret_key(self.settings))
         key = load_host_key(self.host_key_path)
         self.fingerprint = key.get_fingerprint("sha256")
         asyncio.get_running_loop().set_exception_handler(self._loop_exception)
@@ -726,6 +730,8 @@ class SshApplication:
                     "extensions": self.settings.ssh_session_extensions,
                     "max_seconds": self.settings.ssh_max_session_seconds,
                     "demo": self.demo,
+                    "schema": schema.HEAD,
+                    "key_check": self.key_check,
                 }
             ),
         )

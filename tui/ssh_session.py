@@ -56,6 +56,11 @@ from tui.app import MotDePasseApp, exception_report, panic_report
 from tui.line_mode import END_WARNING, IDLE_WARNING, SERVER_SIGNALS
 from tui.logs import log_to_server
 
+UPGRADING = N_(
+    "The service is being updated: connect again in a moment. If this goes on, contact support "
+    "and give them the session reference {ref}."
+)
+
 APOLOGY = N_(
     "Sorry, an unexpected error ended this session. If you contact support, give them the session reference {ref}."
 )
@@ -281,6 +286,15 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
     # database's work before the first screen, which then shows even when the database is
     # briefly away (the steps say so until it is back).
     services = build_services(settings, check_database=False)
+    mismatch = release_mismatch(spec, services.secret_key)
+    if mismatch is not None:  # the code or the key on disk changed under a running server
+        log.error("session %s refused: %s", spec.get("ref"), mismatch)
+        services.close()
+        message = Translator(language)._(UPGRADING).format(ref=spec.get("ref") or "-")
+        with contextlib.suppress(OSError):
+            sys.stdout.write(f"\r\n{message}\r\n")
+            sys.stdout.flush()
+        return False
     try:
         if spec.get("support") and spec.get("staff") and spec.get("plain"):
             from domain.support import StaffIdentity
@@ -367,6 +381,21 @@ def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warn
     io.listen(SERVER_SIGNALS)
     line.run()
     return False
+
+
+def release_mismatch(spec: dict[str, Any], key: bytes) -> str | None:
+    """Why this session process cannot serve its server's users, or None: the code on disk
+    is another release than the server's (a package upgraded in place: its schema revision
+    differs), or the secret key read now is not the server's (a key file changed since).
+    Compared locally: no database round trip before the first screen."""
+    from domain import schema
+    from domain.services import key_check_value
+
+    if spec.get("schema") and spec["schema"] != schema.HEAD:
+        return f"this release's schema is {schema.HEAD}, the server's {spec['schema']}: restart the server"
+    if spec.get("key_check") and spec["key_check"] != key_check_value(key):
+        return "the secret key is not the server's: restart the server"
+    return None
 
 
 def main() -> int:

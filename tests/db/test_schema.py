@@ -314,3 +314,16 @@ def test_db_upgrade_on_a_newer_schema_and_the_sql_of_every_revision(postgres: Po
     newer = run_cli(env, "db", "upgrade")
     assert newer.returncode == 69 and "Traceback" not in newer.stderr
     assert "newer than this version of motdepasse knows" in newer.stderr
+
+
+def test_a_session_process_of_another_release_or_key_than_its_server_refuses() -> None:
+    from domain.services import key_check_value
+    from tui.ssh_session import release_mismatch
+
+    key = KEY.encode()
+    same = {"schema": schema.HEAD, "key_check": key_check_value(key)}
+    assert release_mismatch(same, key) is None
+    assert "restart the server" in (release_mismatch({**same, "schema": "0001"}, key) or "")
+    other = release_mismatch(same, b"another key, 32 characters or more.....")
+    assert other == "the secret key is not the server's: restart the server"
+    assert release_mismatch({}, key) is None  # a server of an earlier release says nothing
