@@ -178,9 +178,8 @@ def upgrade(engine: Engine, *, target: str = "head") -> tuple[str | None, str | 
                 command.upgrade(config, target)
                 after = state(connection)
         finally:
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+            if sqlite:  # never reused: the pool's next connection gets the usual pragmas
+                connection.invalidate()
     return before.effective, after.revision
 
 

@@ -282,10 +282,11 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
             "database_max_overflow": min(settings.database_max_overflow, 2),
         }
     )
-    # The server checked the schema and the key before its first session: none of the
-    # database's work before the first screen, which then shows even when the database is
-    # briefly away (the steps say so until it is back).
-    services = build_services(settings, check_database=False)
+    # PostgreSQL: the server checked the schema and the key before its first session:
+    # no round trip to the database before the first screen, which then shows even when
+    # the database is briefly away (the steps say so until it is back). SQLite: the
+    # check is one local read (and makes the file of a session started on its own).
+    services = build_services(settings, check_database=not settings.resolved_database_url().startswith("postgresql"))
     mismatch = release_mismatch(spec, services.secret_key)
     if mismatch is not None:  # the code or the key on disk changed under a running server
         log.error("session %s refused: %s", spec.get("ref"), mismatch)

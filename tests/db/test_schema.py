@@ -327,3 +327,16 @@ def test_a_session_process_of_another_release_or_key_than_its_server_refuses() -
     other = release_mismatch(same, b"another key, 32 characters or more.....")
     assert other == "the secret key is not the server's: restart the server"
     assert release_mismatch({}, key) is None  # a server of an earlier release says nothing
+
+
+def test_after_a_migration_every_sqlite_connection_enforces_foreign_keys(tmp_path: Path) -> None:
+    """The migration's connection runs with foreign keys off (SQLite's table rebuilds):
+    it is never handed to a step afterwards."""
+    services = build_services(load_settings(data_dir=tmp_path / "d", captcha="off"))
+    try:
+        connections = [services.engine.connect() for _ in range(3)]
+        assert [c.exec_driver_sql("PRAGMA foreign_keys").scalar() for c in connections] == [1, 1, 1]
+        for connection in connections:
+            connection.close()
+    finally:
+        services.close()

@@ -383,9 +383,10 @@ def test_the_journal_says_why_each_session_ended(fresh_server: ServerFactory, te
     channel, before its signal): idle, max_length, server_shutdown, client_closed or
     connection_lost; the user's own end stays "quit"; the full-screen app and the line
     mode alike, the warning before the end journaled too."""
-    idle_server = fresh_server(ssh_idle_timeout_seconds=10, ssh_idle_warning_seconds=4)
+    # 20 s: five sessions start at once on a loaded 2-core machine before the clocks matter
+    idle_server = fresh_server(ssh_idle_timeout_seconds=20, ssh_idle_warning_seconds=4)
     long_server = fresh_server(
-        ssh_max_session_seconds=10, ssh_idle_warning_seconds=4, ssh_idle_timeout_seconds=300, ssh_session_extensions=0
+        ssh_max_session_seconds=20, ssh_idle_warning_seconds=4, ssh_idle_timeout_seconds=300, ssh_session_extensions=0
     )
     idle, line, hung_up, quitting = (
         terminal(idle_server),
@@ -409,7 +410,7 @@ def test_the_journal_says_why_each_session_ended(fresh_server: ServerFactory, te
     assert journaled_end(idle_server, references["hung_up"]) in {"client_closed", "connection_lost"}
     assert journaled_end(idle_server, references["quit"]) == "quit"
     for term, farewell in ((idle, "Session fermée après"), (line, "Session fermée après"), (longest, "Session fermée")):
-        term.wait_for(farewell, timeout=20)
+        term.wait_for(farewell, timeout=35)
     assert journaled_end(idle_server, references["idle"]) == "idle"
     assert journaled_end(idle_server, references["line"]) == "idle"
     longest_reference = longest.reference()
