@@ -82,6 +82,13 @@ class Verification:
     """A new hash to store when the stored one used older parameters."""
 
 
+_DUMMY_SECRET = secrets.token_urlsafe(24)
+"""Random per process (and per SSH session worker, whose sessions share its dummy hashes,
+computed once before they are forked): no one can type the secret of a dummy hash."""
+_DUMMIES: dict[tuple[object, ...], str] = {}
+_DUMMIES_LOCK = threading.Lock()
+
+
 class SecretHasher:
     """Hashes secrets with Argon2id at or above OWASP's floor (m ≥ 19 MiB, t ≥ 2).
 
@@ -104,10 +111,9 @@ class SecretHasher:
             parallelism=parallelism,
             type=Type.ID,
         )
-        self._dummy_secret = secrets.token_urlsafe(24)
-        """Random per process: no one can type the secret of a dummy hash."""
-        self._dummies: dict[tuple[object, ...], str] = {}
-        self._dummies_lock = threading.Lock()
+        self._dummy_secret = _DUMMY_SECRET
+        self._dummies = _DUMMIES
+        self._dummies_lock = _DUMMIES_LOCK
         self._dummy = self.dummy_like(None)
 
     def hash(self, secret: str) -> str:

@@ -280,6 +280,14 @@ class Settings(BaseSettings):
     ssh_session_kill_grace_seconds: float = Field(default=5.0, gt=0, le=120)
     """How long a session process asked to end may take before it is killed (SIGKILL)."""
 
+    ssh_session_starts_at_once: int = Field(default=0, ge=0, le=256)
+    """Sessions started at the same time (0: one per CPU the server may use); more wait
+    their turn, their terminal saying « Connexion en cours… »."""
+
+    ssh_session_mmap_threshold_kib: int = Field(default=1024, ge=0, le=65536)
+    """Session processes give blocks from this size on back to the system when freed
+    (glibc's mmap threshold; Argon2's 19 MiB buffer). 0: the C library's own choice."""
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:

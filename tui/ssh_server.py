@@ -56,11 +56,9 @@ import json
 import logging
 import os
 import re
-import resource
 import signal
 import socket
 import struct
-import sys
 import termios
 import time
 from collections import deque
@@ -78,6 +76,8 @@ from domain.journal import new_reference
 from domain.services import key_check_value, load_secret_key
 from domain.settings import Settings
 from tui.logs import log_to_stderr
+from tui.session_spec import Front, SessionStart
+from tui.zygote import Worker, Zygote
 
 log = logging.getLogger("motdepasse.ssh")
 
@@ -96,6 +96,8 @@ REFUSED_SUBSYSTEM = N_("motdepasse offers no subsystem (no SFTP).")
 REFUSED_BUSY = N_("Too many sessions at the moment. Try again in a few minutes.")
 REFUSED_CLIENT_BUSY = N_("Too many sessions from your address. Close one and try again.")
 REFUSED_RATE = N_("Too many connections from your address. Wait a minute and try again.")
+CONNECTING = N_("Connecting…")
+"""The one line a session waiting its turn to start shows (never a blank screen)."""
 ENDED = {
     "idle": N_("Session closed after {duration} without activity."),
     "max_length": N_("Session closed: it reached its maximum length of {duration}."),
@@ -119,6 +121,9 @@ PASTE_END = b"\x1b[201~"
 """The end of a bracketed paste: forwarded even when the rest of a read is dropped, so that a
 paste cut short does not leave the session's terminal in paste mode."""
 
+START_SLOT_SECONDS = 10.0
+"""The longest a session holds its start slot without saying it has drawn its first screen."""
+
 ACCEPT_EPISODE_GAP_SECONDS = 60.0
 """accept() failures less than this apart are one episode (one log line)."""
 
@@ -129,15 +134,10 @@ descriptors or memory (it then pauses accepting for a second)."""
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 """The directory holding the ``tui`` package this server runs: sessions run the same code."""
 
-SESSION_BOOTSTRAP = (
-    "import sys; root = sys.argv[1]; root in sys.path or sys.path.append(root); "
-    "from tui.ssh_session import main; sys.exit(main())"
-)
-"""What ``python -I -c`` runs: ``-I`` leaves the package's directory off the import path when
-the project is not installed (an editable install or a wheel puts it there already)."""
-
 _SESSION_SETTINGS_DROPPED = ("smtp_", "mail_", "ssh_", "reminder_")
-_SESSION_SETTINGS_KEPT = frozenset({"mail_from", "mail_from_name", "ssh_idle_warning_seconds", "ssh_support_keys"})
+_SESSION_SETTINGS_KEPT = frozenset(
+    {"mail_from", "mail_from_name", "ssh_idle_warning_seconds", "ssh_support_keys", "ssh_session_mmap_threshold_kib"}
+)
 
 _TERM_CHARS = re.compile(r"[^A-Za-z0-9._+-]")
 _LOG_CHARS = re.compile(r"[^\w.@+:-]")
@@ -179,14 +179,6 @@ def session_settings(settings: Settings) -> dict[str, str]:
         url = f"sqlite:///{Path(path).absolute()}"
     env["MOTDEPASSE_DATABASE_URL"] = url
     return env
-
-
-def _prepare_child(memory_bytes: int) -> None:  # pragma: no cover - runs in the child before exec
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    for number in (signal.SIGUSR1, signal.SIGUSR2, INPUT_LIMITED):  # until the app handles them
-        signal.signal(number, signal.SIG_IGN)
 
 
 def load_host_key(path: Path) -> asyncssh.SSHKey:
@@ -266,7 +258,7 @@ class Session:
     size: tuple[int, int]
     started: float = field(default_factory=time.monotonic)
     last_input: float = field(default_factory=time.monotonic)
-    child: asyncio.subprocess.Process | None = None
+    child: Worker | None = None
     end_reason: str | None = None
     staff: str | None = None
     """The SHA256 fingerprint of the key ``support`` signed in with."""
@@ -288,6 +280,8 @@ class Session:
     """The server's end of the session's control channel (a socket; -1: none or closed)."""
     told_end: bool = False
     """The session process was told why it ends (``end REASON`` on the control channel)."""
+    starting: bool = False
+    """The session holds one of the start slots (until it says ``ready``)."""
 
 
 class MotDePasseSSHServer(asyncssh.SSHServer):
@@ -454,6 +448,21 @@ class SshApplication:
         self._last_accept_failure = -ACCEPT_EPISODE_GAP_SECONDS
         self.accept_failures = 0
         """accept() failures for want of resources, since the start."""
+        self.zygote = Zygote(self._worker_environment())
+        self._starts_free = settings.ssh_session_starts_at_once or len(os.sched_getaffinity(0))
+        self._start_queue: deque[asyncio.Future[None]] = deque()
+
+    def _worker_environment(self) -> dict[str, str]:
+        """The session worker's environment: the settings a session needs (never the SMTP
+        relay's), nothing else of the server's but PATH, HOME and TZ."""
+        env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TZ")}
+        env.update(session_settings(self.settings))
+        env.update(
+            LANG="C.UTF-8",
+            TERM="dumb",  # each session sets its own
+            MALLOC_ARENA_MAX="2",  # glibc reserves 64 MiB of address space per thread's arena otherwise
+        )
+        return env
 
     async def start(self, host: str, port: int) -> asyncssh.SSHAcceptor:
         # before any session: they all read the same key, and check they hold the
@@ -462,6 +471,7 @@ class SshApplication:
         key = load_host_key(self.host_key_path)
         self.fingerprint = key.get_fingerprint("sha256")
         asyncio.get_running_loop().set_exception_handler(self._loop_exception)
+        await self.zygote.start()  # before the port opens: the first session starts at once
         self._server = await asyncssh.create_server(
             lambda: MotDePasseSSHServer(self),
             host,
@@ -510,6 +520,7 @@ class SshApplication:
     async def shutdown(self, grace: float = 10.0) -> None:
         """SIGTERM: stop accepting, tell every user, end every session cleanly."""
         self._stopping.set()
+        self.zygote.closing()
         if self._server is not None:
             self._server.close()
         for session in list(self.limits.sessions.values()):
@@ -529,6 +540,7 @@ class SshApplication:
         deadline = time.monotonic() + 2
         while self.limits.connections and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        await self.zygote.stop()
 
     # connections
 
@@ -693,6 +705,9 @@ class SshApplication:
             asyncio.get_running_loop().remove_reader(fd)
             return
         for request in data.split(b"\n"):
+            if request == b"ready":
+                self._release_start(session)
+                continue
             if request != b"extend":
                 continue
             if (
@@ -707,35 +722,81 @@ class SshApplication:
             session.warned_end = False
             log.info("extended client=%s ref=%s count=%d", session.client, session.reference, session.extensions)
 
-    def _child_environment(self, session: Session, lang: str, log_fd: int, control_fd: int = -1) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TZ")}
-        env.update(session_settings(self.settings))
-        env.update(session.display)
-        env.update(
-            TERM=session.term,
-            LANG="C.UTF-8",
-            MALLOC_ARENA_MAX="2",  # glibc reserves 64 MiB of address space per thread's arena otherwise
-            MOTDEPASSE_LOG_FD=str(log_fd),
-            MOTDEPASSE_CONTROL_FD=str(control_fd),
-            MOTDEPASSE_SESSION=json.dumps(
-                {
-                    "lang": lang,
-                    "client": session.client,
-                    "ref": session.reference,
-                    "support": session.username in SUPPORT_USERS and session.staff is not None,
-                    "plain": session.username in LINE_MODE_USERS or session.username == SUPPORT_LINE_USER,
-                    # ``ssh-key:NAME (SHA256:…)``: the name the support keys file gives the key
-                    "staff": support.key_identity(self.settings, session.staff).label if session.staff else None,
-                    "theme": THEME_USERS.get(session.username),
-                    "extensions": self.settings.ssh_session_extensions,
-                    "max_seconds": self.settings.ssh_max_session_seconds,
-                    "demo": self.demo,
-                    "schema": schema.HEAD,
-                    "key_check": self.key_check,
-                }
-            ),
+    def _session_start(self, session: Session, lang: str) -> SessionStart:
+        """The typed message the session worker gets for ``session``."""
+        support_user = session.username in SUPPORT_USERS and session.staff is not None
+        front: Front
+        if support_user:
+            front = "support-line" if session.username == SUPPORT_LINE_USER else "support"
+        elif session.username in LINE_MODE_USERS or session.username == SUPPORT_LINE_USER:
+            front = "line"
+        else:
+            front = "full"
+        s = self.settings
+        return SessionStart(
+            reference=session.reference,
+            language="en" if lang == "en" else "fr",
+            client=session.client,
+            term=session.term,
+            columns=session.size[0],
+            rows=session.size[1],
+            front=front,
+            # ``ssh-key:NAME (SHA256:…)``: the name the support keys file gives the key
+            staff=support.key_identity(s, session.staff).label if support_user and session.staff else None,
+            theme=THEME_USERS.get(session.username),
+            display=dict(session.display),
+            extensions=s.ssh_session_extensions,
+            max_seconds=s.ssh_max_session_seconds,
+            warning_seconds=s.ssh_idle_warning_seconds,
+            demo=self.demo,
+            schema=schema.HEAD,
+            key_check=self.key_check,
+            memory_bytes=s.ssh_session_memory_mib * 1024 * 1024,
         )
-        return env
+
+    # starts: at most ``ssh_session_starts_at_once`` at a time, the others queued
+
+    async def _start_turn(self, process: asyncssh.SSHServerProcess[bytes], session: Session, t: Translator) -> bool:
+        """Wait for a start slot (saying « Connexion en cours… » while waiting); False if the
+        client left or the server stops meanwhile."""
+        if self._starts_free > 0 and not self._start_queue:
+            self._starts_free -= 1
+            session.starting = True
+            return True
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._start_queue.append(turn)
+        with contextlib.suppress(Exception):
+            process.stdout.write((t._(CONNECTING) + "\r\n").encode())
+        closed: asyncio.Future[None] = asyncio.ensure_future(process.channel.wait_closed())
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waits: set[asyncio.Future[Any]] = {turn, closed, stopping}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+            stopping.cancel()
+        if turn.done():
+            session.starting = True
+            if process.channel.is_closing() or self._stopping.is_set():
+                self._release_start(session)
+                return False
+            return True
+        turn.cancel()  # the client left while waiting: its turn passes
+        return False
+
+    def _release_start(self, session: Session) -> None:
+        """The session's start is over (first screen drawn, process gone, or too long):
+        its slot goes to the first session waiting, if any."""
+        if not session.starting:
+            return
+        session.starting = False
+        while self._start_queue:
+            turn = self._start_queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._starts_free += 1
 
     async def _run(
         self,
@@ -747,7 +808,7 @@ class SshApplication:
     ) -> None:
         """Everything the session takes is taken inside the ``try`` and given back in its
         ``finally``, whatever happens in between."""
-        master = slave = log_fd = control = control_child = -1
+        master = slave = control = control_child = -1
         pumps: list[asyncio.Task[None]] = []
         code: int | None = None
         self.limits.session_started(session)
@@ -766,37 +827,35 @@ class SshApplication:
                 session.size[1],
                 session.reference,
             )
+            queued = time.monotonic()
+            if not await self._start_turn(process, session, t):
+                session.end_reason = session.end_reason or (
+                    "server_shutdown" if self._stopping.is_set() else "client_closed"
+                )
+                return
+            waited = time.monotonic() - queued
             master, slave = os.openpty()
             set_winsize(master, *session.size)
-            log_fd = os.dup(sys.stderr.fileno())
-            # the session's requests (« prolonger »), and why the server ends it
+            # the session's requests (« ready », « prolonger »), and why the server ends it
             ours, theirs = socket.socketpair()
             control, control_child = ours.detach(), theirs.detach()
             os.set_blocking(control, False)
-            session.child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-I",
-                "-u",
-                "-c",
-                SESSION_BOOTSTRAP,
-                str(PACKAGE_ROOT),
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                cwd="/",
-                env=self._child_environment(session, lang, log_fd, control_child),
-                preexec_fn=lambda: _prepare_child(self.settings.ssh_session_memory_mib * 1024 * 1024),
-                close_fds=True,
-                pass_fds=(log_fd, control_child),
-            )
-            os.close(log_fd)
-            log_fd = -1
-            os.close(control_child)
-            control_child = -1
             session.control = control
             asyncio.get_running_loop().add_reader(control, self._control, session, control)
+            session.child = await self.zygote.fork(self._session_start(session, lang), slave, control_child)
+            os.close(control_child)
+            control_child = -1
             os.close(slave)
             slave = -1
+            log.info(
+                "started client=%s ref=%s pid=%d waited=%.2fs",
+                session.client,
+                session.reference,
+                session.child.pid,
+                waited,
+            )
+            # a session that never says « ready » (a crash at its start) holds its slot 10 s at most
+            asyncio.get_running_loop().call_later(START_SLOT_SECONDS, self._release_start, session)
             pumps = [
                 asyncio.create_task(self._output(master, process)),
                 asyncio.create_task(self._input(master, process, session)),
@@ -821,12 +880,13 @@ class SshApplication:
                     self._end_session(session, signal.SIGHUP)
                     code = await session.child.wait()
             finally:
+                self._release_start(session)
                 if session.kill_timer is not None:
                     session.kill_timer.cancel()
                 session.control = -1
                 if control >= 0:
                     asyncio.get_running_loop().remove_reader(control)
-                for fd in (slave, log_fd, master, control, control_child):
+                for fd in (slave, master, control, control_child):
                     if fd >= 0:
                         os.close(fd)
                 self.limits.session_ended(session)
@@ -844,6 +904,8 @@ class SshApplication:
             how = "quit"
         elif code == CRASH_EXIT_STATUS:
             how = "crash"
+        elif code is None:  # the session worker was lost before it could say
+            how = "exit_unknown"
         else:
             how = f"exit_{code}"
         if session.end_reason == "start_failed":

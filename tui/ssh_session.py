@@ -1,13 +1,14 @@
-"""One SSH session: the program ``motdepasse serve`` starts on a pseudo-terminal for each
-session (one process per session, so that a crash or a CPU burst in one never freezes the
-others). It reads what the server knows of the session from ``MOTDEPASSE_SESSION`` (JSON:
-language, client address, session reference, support or not, demo or not), and its
-settings from the ``MOTDEPASSE_*`` variables the server chose for it (never the SMTP ones).
+"""One SSH session, in a process of its own forked by the session worker (:mod:`tui.zygote`)
+on a pseudo-terminal the server made for it (one process per session, so that a crash or
+a CPU burst in one never freezes the others). What the server knows of the session comes
+as a typed message (:class:`tui.session_spec.SessionStart`: language, client address,
+reference, front end, display, limits); its settings are the ``MOTDEPASSE_*`` variables
+the server chose for its worker (never the SMTP ones).
 
-The server starts it isolated (``python -I``: no current directory on the import path, no
-``PYTHON*`` variable, no user site), in ``/``, under an address-space limit (RLIMIT_AS). Its
-standard error is the user's terminal, so nothing but the app may write there: tracebacks,
-warnings and log records go to the server's log (``MOTDEPASSE_LOG_FD``). A crash is
+The worker runs isolated (``python -I``: no current directory on the import path, no
+``PYTHON*`` variable, no user site), in ``/``; each session under an address-space limit
+(RLIMIT_AS). Its standard error is the user's terminal, so nothing but the app may write
+there: tracebacks, warnings and log records go to the server's log. A crash is
 journaled, and the user reads one sentence with the session reference once the terminal is
 restored; the exit status is then :data:`CRASH_EXIT_STATUS` (the server logs ``end=crash``).
 
@@ -18,8 +19,8 @@ server dropped input beyond the session's rate (journaled once per episode). The
 starts the process with SIGUSR1, SIGUSR2 and INPUT_LIMITED ignored, until the app handles
 them: one that arrives during the start is lost rather than fatal.
 
-The control channel (``MOTDEPASSE_CONTROL_FD``, a socket to the server, see
-:class:`ServerControl`) carries the session's requests (``extend``) and, just before the
+The control channel (a socket to the server, see :class:`ServerControl`) carries the
+session's requests (``ready`` once its first screen is drawn, ``extend``) and, just before the
 server's SIGTERM or SIGHUP, why the server ends the session (``end idle``): the journal
 says the true reason — idle, max_length, server_shutdown, client_closed, connection_lost.
 """
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -37,7 +37,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable
 from functools import partial
 from types import FrameType, TracebackType
@@ -49,12 +48,13 @@ from domain.demo import describe_demo
 from domain.display import display_from
 from domain.i18n import N_, Translator
 from domain.services import build_services
-from domain.settings import Language, load_settings
+from domain.settings import Language, Settings, load_settings
 from screens.time_limit import Answer, TimeLimitDialog
 from screens.widgets.textual_adapter import current_exception
 from tui.app import MotDePasseApp, exception_report, panic_report
 from tui.line_mode import END_WARNING, IDLE_WARNING, SERVER_SIGNALS
 from tui.logs import log_to_server
+from tui.session_spec import SessionStart
 
 UPGRADING = N_(
     "The service is being updated: connect again in a moment. If this goes on, contact support "
@@ -96,6 +96,7 @@ class SshSessionApp(MotDePasseApp):
         self._control = control
 
     def on_mount(self) -> None:
+        self.call_after_refresh(_ready, self._control)
         listen_to_server(
             {
                 signal.SIGUSR1: partial(self._warn, IDLE_WARNING),
@@ -161,12 +162,6 @@ class ServerControl:
         self.fd = fd
         self._buffer = b""
         self._reason: str | None = None
-
-    @classmethod
-    def from_environment(cls) -> ServerControl | None:
-        """The channel the server gave (``MOTDEPASSE_CONTROL_FD``), if any."""
-        value = os.environ.get("MOTDEPASSE_CONTROL_FD", "")
-        return cls(int(value)) if value.isdigit() else None
 
     def send(self, request: str) -> bool:
         try:
@@ -251,16 +246,6 @@ def _support_app() -> type[Any]:
     return SshSupportApp
 
 
-def _watch_server(server_pid: int) -> None:
-    """A server that died without ending its sessions (SIGKILL, crash) leaves this process
-    to init, its terminal gone and its event loop possibly blocked on it: leave at once
-    rather than keep the database and a CPU. Runs in a thread of its own for that reason."""
-    while True:
-        time.sleep(1)
-        if os.getppid() != server_pid:
-            os._exit(0)
-
-
 def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     log.error("uncaught %s", kind.__name__, exc_info=(kind, error, trace))
 
@@ -270,7 +255,26 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         log.error("uncaught %s in a thread", args.exc_type.__name__, exc_info=args.exc_value)
 
 
-def _run(spec: dict[str, Any], language: Language) -> bool:
+def prepare(settings: Settings) -> None:
+    """What every session would do the same way at its start, done once in the zygote
+    before it forks (:mod:`tui.zygote`): the front ends' modules imported, the dummy Argon2
+    hash at the configured parameters computed, the strength dictionaries loaded, the
+    app's stylesheet parsed."""
+    import tui.line_mode
+    import tui.line_support
+    import tui.support_app  # noqa: F401
+    from domain.hashing import SecretHasher
+    from domain.strength import estimate
+
+    SecretHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    estimate("Un mot de passe pour charger les dictionnaires 2026")
+
+
+def _run(start: SessionStart, control: ServerControl | None, language: Language) -> bool:
     """Run the session's app; True if it crashed."""
     settings = load_settings()
     # One process per session, mostly idle: it keeps one database connection open (a
@@ -287,68 +291,80 @@ def _run(spec: dict[str, Any], language: Language) -> bool:
     # the database is briefly away (the steps say so until it is back). SQLite: the
     # check is one local read (and makes the file of a session started on its own).
     services = build_services(settings, check_database=not settings.resolved_database_url().startswith("postgresql"))
-    mismatch = release_mismatch(spec, services.secret_key)
+    mismatch = release_mismatch(start, services.secret_key)
     if mismatch is not None:  # the code or the key on disk changed under a running server
-        log.error("session %s refused: %s", spec.get("ref"), mismatch)
+        log.error("session %s refused: %s", start.reference, mismatch)
         services.close()
-        message = Translator(language)._(UPGRADING).format(ref=spec.get("ref") or "-")
+        message = Translator(language)._(UPGRADING).format(ref=start.reference)
         with contextlib.suppress(OSError):
             sys.stdout.write(f"\r\n{message}\r\n")
             sys.stdout.flush()
         return False
+    demo_accounts = describe_demo() if start.demo else ()
     try:
-        if spec.get("support") and spec.get("staff") and spec.get("plain"):
+        if start.front == "support-line":
             from domain.support import StaffIdentity
             from tui.line_support import run_plain_console
 
-            staff = StaffIdentity(str(spec["staff"]))
+            assert start.staff is not None
+            _ready(control)
             run_plain_console(
                 services,
                 language=language,
-                identity=staff,
-                client_address=spec.get("client"),
+                identity=StaffIdentity(start.staff),
+                client_address=start.client,
                 signals=SERVER_SIGNALS,
-                warning_seconds=settings.ssh_idle_warning_seconds,
+                warning_seconds=start.warning_seconds,
             )
             return False
-        if spec.get("support") and spec.get("staff"):
+        if start.front == "support":
             from domain.support import StaffIdentity
 
+            assert start.staff is not None
             support_app = _support_app()(
                 services,
                 language=language,
-                identity=StaffIdentity(str(spec["staff"])),
+                identity=StaffIdentity(start.staff),
                 channel="ssh-support",
-                client_address=spec.get("client"),
-                reference=spec.get("ref"),
+                client_address=start.client,
+                reference=start.reference,
             )
+            _ready(control)
             support_app.run()
             return bool(support_app.crashed)
-        if spec.get("plain") or os.environ.get("TERM") == "dumb":
-            return _run_line_mode(services, spec, language, settings.ssh_idle_warning_seconds)
+        if start.front == "line" or start.term == "dumb":
+            _ready(control)
+            return _run_line_mode(services, start, start.reference, control, language, demo_accounts)
         _say_plain_hint(language)
         theme, steady = display_from(os.environ)  # the client's MOTDEPASSE_THEME, MOTDEPASSE_CURSOR
         app = SshSessionApp(
             services,
             language=language,
-            demo_accounts=describe_demo() if spec.get("demo") else (),
+            demo_accounts=demo_accounts,
             channel="ssh",
-            client_address=spec.get("client"),
-            reference=spec.get("ref"),
-            warning_seconds=settings.ssh_idle_warning_seconds,
-            theme=spec.get("theme") or theme,  # the user name (contraste@) first
+            client_address=start.client,
+            reference=start.reference,
+            warning_seconds=start.warning_seconds,
+            theme=start.theme or theme,  # the user name (contraste@) first
             steady_cursor=steady,
-            extensions=int(spec.get("extensions") or 0),
-            extension_seconds=int(spec.get("max_seconds") or 0),
-            control=ServerControl.from_environment(),
+            extensions=start.extensions,
+            extension_seconds=start.max_seconds,
+            control=control,
         )
         app.run()
         if app.return_value == "plain" and not app.crashed:  # « Mode texte » on the login screen
             # a new session (a new reference, printed at its start) on the same terminal
-            return _run_line_mode(services, {**spec, "ref": None}, language, settings.ssh_idle_warning_seconds)
+            return _run_line_mode(services, start, None, control, language, demo_accounts)
         return app.crashed
     finally:
         services.close()
+
+
+def _ready(control: ServerControl | None) -> None:
+    """Tell the server this session has drawn its first screen: its start is over, the
+    next waiting session may start."""
+    if control is not None:
+        control.send("ready")
 
 
 def _say_plain_hint(language: Language) -> None:
@@ -360,23 +376,29 @@ def _say_plain_hint(language: Language) -> None:
         os.write(1, (hint + "\r\n").encode("utf-8"))
 
 
-def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warning_seconds: int) -> bool:
+def _run_line_mode(
+    services: Any,
+    start: SessionStart,
+    reference: str | None,
+    control: ServerControl | None,
+    language: Language,
+    demo_accounts: Any,
+) -> bool:
     """The line mode on this session's terminal (user name ``texte`` or ``plain``, or
     ``TERM=dumb``); the server's signals become events the line mode handles between two
     keys (warnings as lines, the end of the session)."""
     from tui.line_mode import LineIO, LineMode
 
     io = LineIO(0, 1)
-    control = ServerControl.from_environment()
     line = LineMode(
         services,
         io=io,
         language=language,
-        demo_accounts=describe_demo() if spec.get("demo") else (),
+        demo_accounts=demo_accounts,
         channel="ssh-line",
-        client_address=spec.get("client"),
-        reference=spec.get("ref"),
-        warning_seconds=warning_seconds,
+        client_address=start.client,
+        reference=reference,
+        warning_seconds=start.warning_seconds,
         server_end_reason=control.end_reason if control is not None else None,
     )
     io.listen(SERVER_SIGNALS)
@@ -384,48 +406,42 @@ def _run_line_mode(services: Any, spec: dict[str, Any], language: Language, warn
     return False
 
 
-def release_mismatch(spec: dict[str, Any], key: bytes) -> str | None:
+def release_mismatch(start: SessionStart, key: bytes) -> str | None:
     """Why this session process cannot serve its server's users, or None: the code on disk
-    is another release than the server's (a package upgraded in place: its schema revision
-    differs), or the secret key read now is not the server's (a key file changed since).
-    Compared locally: no database round trip before the first screen."""
+    is another release than the server's (its schema revision differs), or the secret key
+    read now is not the server's (a key file changed since). Compared locally: no database
+    round trip before the first screen. (A forked session runs the zygote's code, loaded
+    when the server started it; the key file is read again by every session.)"""
     from domain import schema
     from domain.services import key_check_value
 
-    if spec.get("schema") and spec["schema"] != schema.HEAD:
-        return f"this release's schema is {schema.HEAD}, the server's {spec['schema']}: restart the server"
-    if spec.get("key_check") and spec["key_check"] != key_check_value(key):
+    if start.schema and start.schema != schema.HEAD:
+        return f"this release's schema is {schema.HEAD}, the server's {start.schema}: restart the server"
+    if start.key_check and start.key_check != key_check_value(key):
         return "the secret key is not the server's: restart the server"
     return None
 
 
-def main() -> int:
-    threading.Thread(target=_watch_server, args=(os.getppid(),), name="server-watch", daemon=True).start()
-    log_fd = os.environ.get("MOTDEPASSE_LOG_FD")
-    if log_fd and log_fd.isdigit():
-        log_to_server(int(log_fd))
+def run(start: SessionStart, *, control: int = -1, log_fd: int = -1) -> int:
+    """One session, in its own process, on the terminal that is its standard streams;
+    its exit status (0, or :data:`CRASH_EXIT_STATUS`)."""
+    if log_fd >= 0:
+        log_to_server(log_fd)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    language: Language = start.language
+    channel = ServerControl(control) if control >= 0 else None
     try:
-        spec = json.loads(os.environ.get("MOTDEPASSE_SESSION", "{}"))
-    except ValueError:
-        spec = {}
-    language: Language = "en" if spec.get("lang") == "en" else "fr"
-    try:
-        crashed = _run(spec, language)
+        crashed = _run(start, channel, language)
     except Exception:  # whatever it is: the user gets a sentence, the log the traceback
-        log.exception("session %s failed", spec.get("ref"))
+        log.exception("session %s failed", start.reference)
         crashed = True
     if not crashed:
         return 0
-    apology = Translator(language)._(APOLOGY).format(ref=spec.get("ref") or "-")
+    apology = Translator(language)._(APOLOGY).format(ref=start.reference)
     try:
         sys.stdout.write(f"\r\n{apology}\r\n")
         sys.stdout.flush()
     except OSError:  # the terminal is gone
         pass
     return CRASH_EXIT_STATUS
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -317,16 +317,22 @@ def test_db_upgrade_on_a_newer_schema_and_the_sql_of_every_revision(postgres: Po
 
 
 def test_a_session_process_of_another_release_or_key_than_its_server_refuses() -> None:
+    from dataclasses import replace
+
     from domain.services import key_check_value
+    from tui.session_spec import SessionStart
     from tui.ssh_session import release_mismatch
 
     key = KEY.encode()
-    same = {"schema": schema.HEAD, "key_check": key_check_value(key)}
+    plain = SessionStart(
+        reference="ABCD-1234", language="fr", client="::1", term="xterm", columns=80, rows=24, front="full"
+    )
+    same = replace(plain, schema=schema.HEAD, key_check=key_check_value(key))
     assert release_mismatch(same, key) is None
-    assert "restart the server" in (release_mismatch({**same, "schema": "0001"}, key) or "")
+    assert "restart the server" in (release_mismatch(replace(same, schema="0001"), key) or "")
     other = release_mismatch(same, b"another key, 32 characters or more.....")
     assert other == "the secret key is not the server's: restart the server"
-    assert release_mismatch({}, key) is None  # a server of an earlier release says nothing
+    assert release_mismatch(plain, key) is None  # a message without them (a session run by hand)
 
 
 def test_after_a_migration_every_sqlite_connection_enforces_foreign_keys(tmp_path: Path) -> None:

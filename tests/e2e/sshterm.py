@@ -125,27 +125,36 @@ class Server:
                 raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n{self.log()}")
             time.sleep(0.05)
 
-    def session_pids(self) -> list[int]:
+    def session_pids(self, *, names: tuple[str, ...] = ("mdp-session",)) -> list[int]:
         """The session processes this server started that are still running (found by
-        their data directory, so also after the server is gone)."""
+        their name and their data directory, so also after the server is gone)."""
         needle = f"MOTDEPASSE_DATA_DIR={self.sessions_data_dir}\0".encode()
         found = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                if (
-                    b"tui.ssh_session" in (entry / "cmdline").read_bytes()
-                    and needle in (entry / "environ").read_bytes()
-                ):
+                if (entry / "comm").read_text().strip() in names and needle in (entry / "environ").read_bytes():
                     found.append(int(entry.name))
             except OSError:
                 continue
         return found
 
+    def worker_pid(self) -> int:
+        """The session worker (zygote) this server runs now."""
+        pids = self.session_pids(names=("mdp-zygote",))
+        assert len(pids) == 1, pids
+        return pids[0]
+
+    def session_pid(self, reference: str, timeout: float = 5.0) -> int:
+        """The pid of the session process of a reference (the server's ``started`` line)."""
+        found = self.wait_for_log(rf"^\S+ started .*ref={re.escape(reference)} pid=(\d+)", timeout)
+        return int(found[1])
+
     def kill_leftovers(self) -> list[int]:
-        """SIGKILL the session processes still running after the server is gone; their pids."""
-        leftovers = self.session_pids()
+        """SIGKILL the session processes (and session worker) still running after the
+        server is gone; their pids."""
+        leftovers = self.session_pids(names=("mdp-session", "mdp-zygote"))
         for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -257,27 +266,6 @@ def start_server(
         stdout_lines=[line.rstrip("\n") for line in lines],
         demo=demo,
     )
-
-
-def session_pid(reference: str, timeout: float = 5.0) -> int:
-    """The pid of the session process (``python -m tui.ssh_session``) of a reference,
-    found through /proc (its environment holds MOTDEPASSE_SESSION with the reference)."""
-    needle = f'"ref": "{reference}"'.encode()
-    deadline = time.monotonic() + timeout
-    while True:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                if b"tui.ssh_session" not in (entry / "cmdline").read_bytes():
-                    continue
-                if needle in (entry / "environ").read_bytes():
-                    return int(entry.name)
-            except OSError:
-                continue
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no session process for {reference}")
-        time.sleep(0.05)
 
 
 def proc_status(pid: int, name: str) -> int:

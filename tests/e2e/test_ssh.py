@@ -39,7 +39,6 @@ from tests.e2e.sshterm import (
     Terminal,
     client_env,
     cpu_seconds,
-    session_pid,
     start_server,
 )
 
@@ -555,7 +554,7 @@ def test_support_with_another_key_is_refused(server: Server, tmp_path: Path) -> 
 def test_a_busy_session_does_not_slow_another(server: Server, terminal: TerminalFactory) -> None:
     busy = terminal(server)
     walk_to_new_password(busy)
-    busy_pid = session_pid(busy.reference())
+    busy_pid = server.session_pid(busy.reference())
     cpu_before = cpu_seconds(busy_pid)
     # A types a 128-character adversarial password key by key, a little slower than the
     # meter's debounce, so that every keystroke re-estimates the strength in A's process.
@@ -724,7 +723,7 @@ def test_log_has_one_connect_and_one_disconnect_line_per_session_and_no_secret(
 
 
 FORGED = "2026-01-01T00:00:00+0000 connect client=6.6.6.6 user=root term=xterm size=80x24 ref=FAKE-0000"
-LOG_KINDS = "listening|connect|disconnect|refused|closed|size_clamped|input_limited"
+LOG_KINDS = "listening|connect|started|disconnect|refused|closed|size_clamped|input_limited|worker_ready"
 LOG_LINE = re.compile(rf"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{{4}} ({LOG_KINDS}) ")
 
 
@@ -799,7 +798,7 @@ def test_a_client_that_vanishes_frees_its_session_at_once(
     first.wait_for(LOGIN_TITLE)
     first.wait_for(REFERENCE)
     reference = first.reference()
-    pid = session_pid(reference)
+    pid = server.session_pid(reference)
     first.child.kill(signal.SIGKILL)  # the client is gone at once: no channel close, no EOF
     first.close()
     # the user reconnects a few seconds later
@@ -824,7 +823,7 @@ def test_sessions_end_when_the_server_dies(tmp_path: Path, terminal: TerminalFac
             term = terminal(server)
             term.wait_for(LOGIN_TITLE)
             term.wait_for(REFERENCE)
-            pid = session_pid(term.reference())
+            pid = server.session_pid(term.reference())
             server.process.kill()
             server.process.wait(timeout=10)
             term.close()

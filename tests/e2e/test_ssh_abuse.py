@@ -39,7 +39,6 @@ from tests.e2e.sshterm import (
     client_env,
     connect,
     proc_status,
-    session_pid,
     start_server,
     wait_gone,
 )
@@ -221,7 +220,7 @@ async def test_an_input_flood_is_dropped_and_the_session_stays_small_and_ends_wi
     await term.wait_for(LOGIN_TITLE)
     await term.settle(0.5)
     reference = reference_of(server)
-    pid = session_pid(reference)
+    pid = server.session_pid(reference)
     baseline = proc_status(pid, "VmRSS")
 
     keys = b"abcdefghijklmnopqrstuvwxyz0123456789" * 1820  # 65520 bytes a write
@@ -274,7 +273,7 @@ def test_a_session_that_does_not_end_when_asked_is_killed_after_the_grace(
     term.wait_for(LOGIN_TITLE)
     term.wait_for(REFERENCE)
     reference = term.reference()
-    pid = session_pid(reference)
+    pid = server.session_pid(reference)
     os.kill(pid, signal.SIGSTOP)
     try:
         term.hang_up()
@@ -455,14 +454,18 @@ CRASH_REFERENCE = "CRSH-0001"
 SESSION_PROGRAM = """
 import os, sys
 sys.path.insert(0, {root!r})
-os.environ["MOTDEPASSE_LOG_FD"] = str(os.open({log!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+log_fd = os.open({log!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 from tui import ssh_session
+from tui.session_spec import SessionStart
 
 def fail(self):
     raise RuntimeError("a deliberate failure of the test")
 
 ssh_session.SshSessionApp.action_demo_accounts = fail  # F2
-sys.exit(ssh_session.main())
+start = SessionStart(
+    reference={reference!r}, language="en", client="127.0.0.1", term="xterm-256color", columns=80, rows=24, front="full"
+)
+sys.exit(ssh_session.run(start, log_fd=log_fd))
 """
 
 
@@ -486,9 +489,8 @@ def test_a_crashed_session_shows_an_apology_with_its_reference_and_is_journaled(
     env.update(
         MOTDEPASSE_DATA_DIR=str(data_dir),
         MOTDEPASSE_CAPTCHA="off",
-        MOTDEPASSE_SESSION=json.dumps({"lang": "en", "client": "127.0.0.1", "ref": CRASH_REFERENCE, "demo": False}),
     )
-    program = SESSION_PROGRAM.format(root=str(ROOT), log=str(log_path))
+    program = SESSION_PROGRAM.format(root=str(ROOT), log=str(log_path), reference=CRASH_REFERENCE)
     screen = pyte.Screen(80, 24)
     stream = pyte.ByteStream(screen)
     transcript = bytearray()
@@ -565,7 +567,7 @@ def test_session_processes_start_isolated_with_only_their_settings(
     finally:
         assert not marker.exists(), "a tui/ssh_session.py in the server's working directory ran as the session"
     term.wait_for(REFERENCE)
-    pid = session_pid(term.reference())
+    pid = server.session_pid(term.reference())
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     variables = dict(item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item)
     assert SMTP_SECRET.encode() not in environ
