@@ -19,13 +19,11 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from domain.languages import LANGUAGES, Language
 from domain.text import looks_like_email
 
-Language = Literal["fr", "en"]
-LANGUAGES: tuple[Language, ...] = ("fr", "en")
+__all__ = ["LANGUAGES", "InvalidSettings", "Language", "Settings", "load_settings"]
 
 
 def default_data_dir() -> Path:
@@ -336,6 +334,9 @@ def check_database_url(value: str) -> None:
     """Refuse, with what is accepted, a URL SQLAlchemy cannot parse, a database other than
     SQLite or PostgreSQL, or a driver that is unknown or not installed. The URL itself is
     never repeated: it may hold a password."""
+    from sqlalchemy.engine import make_url  # here: reading the settings need not load SQLAlchemy
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     try:
         url = make_url(value)
     except ArgumentError:

@@ -24,16 +24,16 @@ from domain.accounts import STANDARD_QUESTIONS, AccountCard, AccountError
 from domain.models import AccountBase
 from domain.registration import register
 from domain.services import Services, build_services
-from tui.cli import operator_identity, say, settings_for
+from tui.cli import SUBCOMMANDS, operator_identity, say, settings_for
 from tui.json_output import day, instant, print_json
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "accounts",
-        help="create, list, show, import, deactivate accounts (operators)",
+        help=SUBCOMMANDS["accounts"][1],
         description="Operators' commands on accounts. Hashes and security answers are never shown "
         "(the answer is printed once, in the registration summary of 'accounts add').",
     )

@@ -20,6 +20,8 @@ from rich.traceback import Traceback
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.widgets import Input
 
 from domain.demo import DemoAccount
@@ -39,6 +41,7 @@ from screens.widgets.strength_meter import StrengthMeter
 from screens.widgets.textual_adapter import (
     NARROW_BREAKPOINTS,
     CursorFollowsFocus,
+    QuietLinuxDriver,
     capture_ansi,
     crash_without_locals,
     current_exception,
@@ -235,7 +238,17 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
             self.show(view)
         self._set_busy()
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux, one whose input thread sleeps
+        until a key comes (an idle session costs no CPU)."""
+        driver = super().get_driver_class()
+        return QuietLinuxDriver if driver is LinuxDriver else driver
+
     def _tick(self) -> None:
+        """Whether the sign-in still stands (the password changed in another session, the
+        account deactivated): asked every few seconds of a signed-in session only."""
+        if self._core is None or self._core.account_signed_in is None:
+            return
         if self._view is not None and not self._view.ended and not self._sending.locked():
             self.submit(Tick(), check_revision=False)
 

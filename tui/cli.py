@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
-from domain.i18n import Translator, parse_language
-from domain.settings import LANGUAGES, InvalidSettings, Language, Settings, load_settings
+from domain.languages import LANGUAGES, Language
 from domain.text import printable
 
 if TYPE_CHECKING:
+    from domain.settings import Settings
     from domain.support import StaffIdentity
 
 EXIT_NO_DATABASE, EXIT_UNAVAILABLE, EXIT_SETTINGS = 66, 69, 78
@@ -140,6 +141,7 @@ def _session(services: Any, args: argparse.Namespace, language: Language, demo_a
     if plain_wanted(args.plain, os.environ, terminal=_is_terminal()):
         line_mode()
         return
+    from domain.i18n import Translator
     from tui.app import MotDePasseApp
 
     t = Translator(language)
@@ -166,7 +168,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="motdepasse",
         description="Password lifecycle of a professional account, in the terminal.",
@@ -211,48 +213,79 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="port (default MOTDEPASSE_SSH_PORT, 2222; 0: any free port)")
     serve.add_argument("--demo", action="store_true", help="serve a fresh demo database (as 'motdepasse demo')")
 
-    from tui import accounts_cli, db_cli, journal_cli, mail_cli, support_cli
-
-    accounts_cli.add_parser(commands)
-    support_cli.add_parsers(commands)
-    mail_cli.add_parser(commands)
-    journal_cli.add_parser(commands)
-    db_cli.add_parser(commands)
+    # The operators' commands are imported only when asked for (``motdepasse --help``
+    # and the other commands do not load the database layer to describe them).
+    wanted = _wanted_command(sys.argv[1:] if argv is None else argv)
+    loaded = SUBCOMMANDS.get(wanted or "", (None,))[0]
+    for name, (module, text) in SUBCOMMANDS.items():
+        if module != loaded:
+            commands.add_parser(name, help=text, add_help=False)
+    if loaded is not None:
+        importlib.import_module(f"tui.{loaded}").add_parsers(commands)
     return parser
 
 
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "accounts": ("accounts_cli", "create, list, show, import, deactivate accounts (operators)"),
+    "staff": ("support_cli", "support staff accounts: add, list, remove, reset a password; the staff audit"),
+    "support": ("support_cli", "the support console (staff sign-in)"),
+    "mail": ("mail_cli", "deliver the outbox, list it, queue expiry reminders"),
+    "journal": ("journal_cli", "sessions' journal: timeline, asciicast export, purge"),
+    "db": ("db_cli", "database schema: upgrade, current, history"),
+}
+"""The operators' commands: the module that defines and runs each, and its one-line help."""
+
+
+def _wanted_command(argv: Sequence[str]) -> str | None:
+    """The command named on the command line (the first argument that is not an option)."""
+    return next((argument for argument in argv if not argument.startswith("-")), None)
+
+
 def _language(value: str | None, default: Language) -> Language:
+    from domain.i18n import parse_language
+
     return parse_language(value, default)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sqlalchemy.exc import OperationalError
-
-    from domain.services import SecretKeyError
-    from domain.storage import NoDatabase, StorageUnavailable
-
     try:
         return _main(argv)
     except BrokenPipeError:  # the reader left (`motdepasse journal show REF | head`)
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
-    except InvalidSettings as error:
+    except Exception as error:
+        code = _failure(error)
+        if code is None:
+            raise
+        return code
+
+
+def _failure(error: Exception) -> int | None:
+    """The one line and exit status of an error every command may meet (None: a bug)."""
+    from sqlalchemy.exc import OperationalError
+
+    from domain.services import SecretKeyError
+    from domain.settings import InvalidSettings
+    from domain.storage import NoDatabase, StorageUnavailable
+
+    if isinstance(error, InvalidSettings):
         say(f"motdepasse: invalid setting: {error}", sys.stderr)
         return EXIT_SETTINGS
-    except SecretKeyError as error:
+    if isinstance(error, SecretKeyError):
         say(f"motdepasse: secret key: {error}", sys.stderr)
         return EXIT_SETTINGS
-    except NoDatabase as error:
+    if isinstance(error, NoDatabase):
         say(f"motdepasse: {error}", sys.stderr)
         return EXIT_NO_DATABASE
-    except StorageUnavailable as error:
+    if isinstance(error, StorageUnavailable):
         say(f"motdepasse: {error}", sys.stderr)
         return EXIT_UNAVAILABLE
-    except OperationalError as error:  # the database went away during the command
+    if isinstance(error, OperationalError):  # the database went away during the command
         reason = str(error.orig or error).strip().splitlines() or [type(error).__name__]
         say(f"motdepasse: database unavailable: {reason[0]}", sys.stderr)
         return EXIT_UNAVAILABLE
+    return None
 
 
 def creates_database(args: argparse.Namespace) -> bool:
@@ -298,7 +331,7 @@ def _seed_demo_if_absent() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     if args.command == "db":  # the schema's own commands: before any check of the schema
         from tui import db_cli
 
@@ -334,12 +367,16 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def demo_settings() -> Settings:
     """The demo's settings: a SQLite database of its own, under the data directory."""
+    from domain.settings import load_settings
+
     demo_dir = load_settings().data_dir / "demo"
     return load_settings(data_dir=demo_dir, database_url=f"sqlite:///{demo_dir / 'demo.db'}")
 
 
 def settings_for(demo: bool) -> Settings:
     """The configured settings, or the demo's (``--demo`` of the mail and journal commands)."""
+    from domain.settings import load_settings
+
     return demo_settings() if demo else load_settings()
 
 
@@ -368,6 +405,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
+    from domain.settings import load_settings
     from tui import ssh_server
 
     base = load_settings()
@@ -411,6 +449,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from domain.services import build_services
+    from domain.settings import load_settings
     from tui.logs import log_to_file
 
     settings = load_settings()

@@ -14,16 +14,18 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from tui.cli import SUBCOMMANDS
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 EXIT_OK, EXIT_BEHIND = 0, 3
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "db",
-        help="database schema: upgrade, current, history",
+        help=SUBCOMMANDS["db"][1],
         description="The database's schema, managed by migrations. The SQLite default upgrades "
         "itself when motdepasse starts; a PostgreSQL database is upgraded with 'motdepasse db "
         "upgrade' (front ends refuse to start on a schema behind their release).",

@@ -17,14 +17,15 @@ from domain.replay import TRANSCRIPT, Event, Frame, asciicast, is_failure, purge
 from domain.services import build_services
 from domain.support import audit
 from domain.text import encodable, printable
+from tui.cli import SUBCOMMANDS
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "journal",
-        help="sessions' journal: timeline, asciicast export, purge",
+        help=SUBCOMMANDS["journal"][1],
         description="The journal of user sessions, by the reference shown on every screen "
         "(e.g. K7QF-92DX). It never holds a password, an answer or a CAPTCHA solution. Showing, "
         "exporting and purging are recorded in the staff audit, as operator:USER.",

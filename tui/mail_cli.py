@@ -42,15 +42,16 @@ from domain.delivery import (
 from domain.models import OutboxEmail
 from domain.reminders import send_reminders
 from domain.services import Services, build_services
+from tui.cli import SUBCOMMANDS
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 EXIT_PARTIAL, EXIT_UNREACHABLE, EXIT_ALL_REFUSED = 3, 4, 5
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "mail",
-        help="deliver the outbox, list it, queue expiry reminders",
+        help=SUBCOMMANDS["mail"][1],
         description="Emails are written to an outbox in the same transaction as the change they "
         "report; 'mail deliver' sends them through the SMTP relay (MOTDEPASSE_SMTP_HOST…).",
     )

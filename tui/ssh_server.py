@@ -77,7 +77,7 @@ from domain.services import key_check_value, load_secret_key
 from domain.settings import Settings
 from tui.logs import log_to_stderr
 from tui.session_spec import Front, SessionStart
-from tui.zygote import Worker, Zygote
+from tui.zygote import Worker, Zygote, become_subreaper
 
 log = logging.getLogger("motdepasse.ssh")
 
@@ -120,6 +120,11 @@ UNKNOWN_SIZE = (80, 24)
 PASTE_END = b"\x1b[201~"
 """The end of a bracketed paste: forwarded even when the rest of a read is dropped, so that a
 paste cut short does not leave the session's terminal in paste mode."""
+
+RATE_ADDRESSES_MOST = 10_000
+"""Addresses whose connections of the last minute are counted: beyond, the address seen
+longest ago is forgotten (an attacker chooses how many addresses there are; each costs
+under 1 KiB)."""
 
 START_SLOT_SECONDS = 10.0
 """The longest a session holds its start slot without saying it has drawn its first screen."""
@@ -368,7 +373,8 @@ class Limits:
         self.connections: set[MotDePasseSSHServer] = set()
         self.connections_per_client: dict[str, int] = {}
         self.recent: dict[str, deque[float]] = {}
-        """When each address opened its connections of the last minute."""
+        """When each address opened its connections of the last minute (the
+        :data:`RATE_ADDRESSES_MOST` addresses seen last)."""
         self._swept = time.monotonic()
 
     # connections
@@ -395,11 +401,17 @@ class Limits:
             self._swept = now
             for stale in [key for key, times in self.recent.items() if not times or now - times[-1] > 60]:
                 del self.recent[stale]
-        recent = self.recent.setdefault(client, deque())
+        limit = self.settings.ssh_connections_per_minute
+        # the address moves to the end (the most recent); each list holds one more than
+        # the limit at most: that is all it takes to tell the address is over it
+        recent = self.recent.pop(client, None) or deque(maxlen=limit + 1)
+        self.recent[client] = recent
         while recent and now - recent[0] > 60:
             recent.popleft()
         recent.append(now)
-        return len(recent) <= self.settings.ssh_connections_per_minute
+        while len(self.recent) > RATE_ADDRESSES_MOST:  # the addresses seen longest ago go first
+            del self.recent[next(iter(self.recent))]
+        return len(recent) <= limit
 
     # sessions
 
@@ -471,6 +483,7 @@ class SshApplication:
         key = load_host_key(self.host_key_path)
         self.fingerprint = key.get_fingerprint("sha256")
         asyncio.get_running_loop().set_exception_handler(self._loop_exception)
+        become_subreaper()  # the sessions of a zygote that dies are ours: their exit status too
         await self.zygote.start()  # before the port opens: the first session starts at once
         self._server = await asyncssh.create_server(
             lambda: MotDePasseSSHServer(self),

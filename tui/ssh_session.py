@@ -257,21 +257,71 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
 
 def prepare(settings: Settings) -> None:
     """What every session would do the same way at its start, done once in the zygote
-    before it forks (:mod:`tui.zygote`): the front ends' modules imported, the dummy Argon2
-    hash at the configured parameters computed, the strength dictionaries loaded, the
-    app's stylesheet parsed."""
+    before it forks (:mod:`tui.zygote`): the front ends' modules imported, the catalogues
+    and locale data loaded, the dummy Argon2 hash at the configured parameters computed,
+    the strength dictionaries loaded, and one rehearsal of the app to its first frame
+    (:func:`rehearse`), which leaves the app's parsed stylesheets and Textual's caches
+    behind for the sessions."""
+    import datetime as dt
+    import email.parser  # noqa: F401 - babel reads catalogue headers with it
+
+    import textual.drivers.linux_driver
+    import textual.scrollbar  # noqa: F401
+
     import tui.line_mode
     import tui.line_support
     import tui.support_app  # noqa: F401
     from domain.hashing import SecretHasher
     from domain.strength import estimate
+    from screens.widgets.textual_adapter import share_css_parsing
 
+    for language in ("fr", "en"):
+        Translator(language).date(dt.date(2026, 1, 1))  # type: ignore[arg-type]
     SecretHasher(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
     estimate("Un mot de passe pour charger les dictionnaires 2026")
+    share_css_parsing()
+    rehearse(settings)
+
+
+def rehearse(settings: Settings) -> None:
+    """The full-screen app run once, headless, at 80×24 to its first frame, on a throwaway
+    database in a temporary directory (nothing of it is kept but what Textual and the
+    app cache in the process). Logs below warnings are silenced meanwhile."""
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    quiet = logging.getLogger("motdepasse")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory(prefix="motdepasse-rehearsal-") as folder:
+            rehearsal = settings.model_copy(
+                update={
+                    "data_dir": Path(folder),
+                    "database_url": None,
+                    "secret_key": secrets.token_urlsafe(32),
+                    "secret_key_file": None,
+                }
+            )
+            services = build_services(rehearsal)
+            try:
+                for theme in ("standard", "contraste", "ansi"):
+                    app = MotDePasseApp(services, language="fr", channel="rehearsal", theme=theme)
+
+                    async def first_frame(app: MotDePasseApp = app) -> None:
+                        async with app.run_test(headless=True, size=(80, 24)) as pilot:
+                            await pilot.pause()
+
+                    asyncio.run(first_frame())
+            finally:
+                services.close()
+    finally:
+        quiet.setLevel(level)
 
 
 def _run(start: SessionStart, control: ServerControl | None, language: Language) -> bool:

@@ -25,7 +25,7 @@ from domain.models import StaffAccount, StaffAudit
 from domain.services import Services, build_services
 from domain.settings import LANGUAGES
 from domain.text import encodable
-from tui.cli import operator_identity, plain_wanted, say, settings_for
+from tui.cli import SUBCOMMANDS, operator_identity, plain_wanted, say, settings_for
 from tui.json_output import instant, print_json
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -34,7 +34,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     staff = commands.add_parser(
         "staff",
-        help="support staff accounts: add, list, remove, reset a password; the staff audit",
+        help=SUBCOMMANDS["staff"][1],
         description="Support staff accounts (Argon2id). Removed staff cannot sign in; the audit keeps their "
         "name, and the name can be given again to a new account ('staff add'): the removed account is "
         "kept as NAME~ID.",
@@ -89,7 +89,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     console = commands.add_parser(
         "support",
-        help="the support console (staff sign-in)",
+        help=SUBCOMMANDS["support"][1],
         description="Find an account, see its card (never the answer), its lock and expiry state and its "
         "sessions; replay a session by its reference; lift a lock; deactivate or reactivate.",
     )

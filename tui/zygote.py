@@ -86,6 +86,7 @@ to the buffer's size after the first free and keep the next one in the heap for 
 
 _M_MMAP_THRESHOLD = -3
 _PR_SET_NAME = 15
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def _libc() -> Any:
@@ -96,6 +97,15 @@ def name_process(name: str) -> None:
     """The process's name in ``ps`` and ``/proc/PID/comm`` (15 bytes at most)."""
     with contextlib.suppress(OSError, AttributeError):
         _libc().prctl(_PR_SET_NAME, ctypes.c_char_p(name.encode("ascii")[:15]), 0, 0, 0)
+
+
+def become_subreaper() -> bool:
+    """The server adopts the sessions of a zygote that died (instead of init): it can
+    still read their exit status (``waitid`` on their pidfd). False where unsupported."""
+    try:
+        return bool(_libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def give_back_large_buffers(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
@@ -145,6 +155,10 @@ def main(fd: int) -> int:
     except Exception:
         log.exception("session worker could not start")
         return 1
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # again: whatever the rehearsal set
+        signal.signal(number, signal.SIG_IGN)
+    if threading.active_count() > 1:  # a fork copies no thread: one left running would be lost
+        log.warning("session worker: %d threads left after the rehearsal", threading.active_count() - 1)
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
     signal.signal(signal.SIGCHLD, lambda _number, _frame: None)
@@ -308,10 +322,20 @@ class Worker:
             signal.pidfd_send_signal(self.pidfd, number)
 
     def _exited(self) -> None:
-        """The process has exited: its status is on its way from the zygote."""
+        """The process has exited: its status is on its way from the zygote — or, if the
+        zygote died first, the server adopted the process (:func:`become_subreaper`) and
+        reads it here."""
         self.gone = True
         loop = asyncio.get_running_loop()
         loop.remove_reader(self.pidfd)
+        try:
+            result = os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG)
+        except (ChildProcessError, OSError, AttributeError):  # the zygote's child: it says
+            result = None
+        if result is not None:
+            code = result.si_status if result.si_code == os.CLD_EXITED else -result.si_status
+            self.finish(code)
+            return
         loop.call_later(1.0, self.finish, None)
 
     def finish(self, code: int | None) -> None:

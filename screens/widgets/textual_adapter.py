@@ -12,6 +12,12 @@ Textual offers no public way (as of the pinned range, see ``pyproject.toml``) to
 * draw without any colour: under ``NO_COLOR`` Textual turns colours into greys
   (``Monochrome``, still colour codes); :func:`without_colour` swaps in its ``NoColor``
   filter (``App._filters``), so only styles (bold, underline, reverse) reach the terminal;
+* keep the rules Textual parsed from the same CSS with the same variables for the next
+  app of the process (``Stylesheet._parse_rules`` caches per stylesheet only): an SSH
+  session worker parses them once, before it forks its sessions (:func:`share_css_parsing`);
+* let the input thread sleep until a key comes: Textual's (``LinuxDriver.run_input_thread``)
+  wakes ten times a second to see whether it must stop, which costs an idle session CPU
+  for nothing (:class:`QuietLinuxDriver`);
 * place the terminal's own (hardware) cursor, which braille displays and screen readers
   follow: Textual moves it to ``App.cursor_position`` after each update it draws
   (``App._display``), and only Input sets that position, when its selection changes —
@@ -24,8 +30,13 @@ release; when it does, this module is the only one to adapt.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import selectors
 import sys
+import threading
+from codecs import getincrementaldecoder
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -34,7 +45,12 @@ from rich.segment import Segments
 from rich.text import Text
 from rich.traceback import Traceback
 from textual import events
+from textual._parser import ParseError
+from textual._time import get_time
+from textual._xterm_parser import XTermParser
 from textual.containers import ScrollableContainer
+from textual.css.stylesheet import Stylesheet
+from textual.drivers.linux_driver import LinuxDriver
 from textual.errors import NoWidget
 from textual.filter import NoColor
 from textual.geometry import Offset, Region
@@ -224,6 +240,114 @@ def crash_without_locals(app: App[Any]) -> None:
     traceback = Traceback(show_locals=False, width=None)
     app._exit_renderables.append(Segments(app.console.render(traceback, app.console.options)))
     app._close_messages_no_wait()
+
+
+_PARSED: dict[tuple[object, ...], Any] = {}
+_PARSED_MOST = 512
+_VARIABLE_SETS: dict[tuple[tuple[str, str], ...], int] = {}
+
+
+def _variables_number(stylesheet: Stylesheet) -> int:
+    """A number for the stylesheet's set of CSS variables (the same for equal sets),
+    worked out once per variables mapping (a theme has hundreds of variables)."""
+    variables = stylesheet._variables
+    known = getattr(stylesheet, "_motdepasse_variables", None)
+    if known is not None and known[0] is variables:
+        return int(known[1])
+    number = _VARIABLE_SETS.setdefault(tuple(sorted(variables.items())), len(_VARIABLE_SETS))
+    stylesheet._motdepasse_variables = (variables, number)  # type: ignore[attr-defined]
+    return number
+
+
+def share_css_parsing() -> None:
+    """From now on, the rules parsed from a CSS source with given variables (the theme's)
+    are kept for every later stylesheet of this process. For processes that run one app
+    at a time (an SSH session worker and its forked sessions): rules are not copied, and
+    an app that changed them would change them for the next."""
+    original = Stylesheet._parse_rules
+    if getattr(original, "shared", False):
+        return
+
+    def parse_rules(
+        self: Stylesheet,
+        css: str,
+        read_from: Any,
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> Any:
+        key = (css, read_from, is_default_rules, tie_breaker, scope, _variables_number(self))
+        rules = _PARSED.get(key)
+        if rules is None:
+            rules = original(self, css, read_from, is_default_rules, tie_breaker, scope)
+            if len(_PARSED) < _PARSED_MOST:
+                _PARSED[key] = rules
+        return rules
+
+    parse_rules.shared = True  # type: ignore[attr-defined]
+    Stylesheet._parse_rules = parse_rules  # type: ignore[method-assign]
+
+
+class _WakingEvent(threading.Event):
+    """The input thread's stop event, which also wakes the thread (a byte on a pipe)."""
+
+    def __init__(self, wake: int) -> None:
+        super().__init__()
+        self._wake = wake
+
+    def set(self) -> None:
+        super().set()
+        with contextlib.suppress(OSError):  # full: it is awake already
+            os.write(self._wake, b"x")
+
+
+class QuietLinuxDriver(LinuxDriver):
+    """Textual's Linux driver whose input thread waits for a key, or for the driver to
+    stop, without a timeout — but while an escape sequence is incomplete (a lone Esc is
+    told from the start of a sequence by a short wait, as Textual does)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.exit_event = _WakingEvent(self._wake_write)
+
+    def run_input_thread(self) -> None:
+        try:  # what woke an earlier input thread (the driver's pipe lives as long as it)
+            while os.read(self._wake_read, 512):
+                pass
+        except OSError:
+            pass
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        selector.register(self._wake_read, selectors.EVENT_READ)
+        fileno = self.fileno
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")().decode
+
+        def timeout() -> float | None:
+            due = parser._timeout_time
+            return None if due is None else max(0.0, due - get_time())
+
+        def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            if any(key.fd == fileno and mask & selectors.EVENT_READ for key, mask in events):
+                data = decode(os.read(fileno, 1024 * 4), final=final)
+                for event in parser.feed(data) if data else ():
+                    self.process_message(event)
+            for event in parser.tick():
+                self.process_message(event)
+
+        try:
+            while not self.exit_event.is_set():
+                process(selector.select(timeout()))
+            selector.unregister(self.fileno)
+            process(selector.select(0.1), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
 
 
 def current_exception() -> BaseException | None:

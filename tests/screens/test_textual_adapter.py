@@ -6,6 +6,7 @@ locals, pasted text, keys typed ahead; and in test_replay.py: the captured frame
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 from pathlib import Path
 
 from textual._animator import Animator
@@ -37,6 +38,12 @@ def test_the_private_names_the_adapter_uses_exist() -> None:
     assert hasattr(screen._compositor, "_dirty_regions")
     assert hasattr(screen, "_Screen__update_timer") and "_active" in vars(Timer)
     assert "_animations" in Animator.__init__.__code__.co_names
+    # what ``share_css_parsing`` wraps
+    from textual.css.stylesheet import Stylesheet
+
+    parameters = list(inspect.signature(Stylesheet._parse_rules).parameters)
+    assert parameters == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"], parameters
+    assert isinstance(Stylesheet()._variables, dict)
 
 
 async def test_capture_is_the_screen_as_drawn(tmp_path: Path) -> None:
