@@ -13,7 +13,7 @@ that it exits 0. The output is Markdown, ready for docs/PERFORMANCE.md.
    a terminal emulator (pyte) draws it. The SSH handshake alone is also timed (asyncssh).
 2. **Memory per session.** With the asyncssh sessions still open: RSS and PSS (from
    ``/proc/PID/smaps_rollup``: shared pages divided between the processes sharing them) of
-   each session process (``python -m tui.ssh_session``), the CPU it took to start, and the
+   each session process (forked by the server's session worker), the CPU it took to start, and the
    server process's own growth per session. Medians.
 3. **Load.** Sessions are added in steps (``--levels``, 10 20 40 80 120 by default, opened
    10 at a time) and kept open; at each step a fifth of them type in the email field, one key every
@@ -80,27 +80,34 @@ class Server:
     data_dir: Path
 
     def children(self) -> list[int]:
-        """Session processes (children of the server running tui.ssh_session)."""
-        found = []
+        """Session processes: the server's descendants that have a terminal (forked by
+        its session worker, which has none)."""
+        parents: dict[int, int] = {}
+        terminals: set[int] = set()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                stat = (entry / "stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                if ppid == self.process.pid and b"tui.ssh_session" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except (OSError, ValueError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
                 continue
+            parents[int(entry.name)] = int(fields[1])
+            if int(fields[4]) != 0:  # tty_nr
+                terminals.add(int(entry.name))
+        found = []
+        for pid in terminals:
+            ancestor = parents.get(pid, 0)
+            while ancestor > 1 and ancestor != self.process.pid:
+                ancestor = parents.get(ancestor, 0)
+            if ancestor == self.process.pid:
+                found.append(pid)
         return found
 
     def session_pid(self, reference: str) -> int | None:
-        needle = f'"ref": "{reference}"'.encode()
-        for pid in self.children():
-            with contextlib.suppress(OSError):
-                if needle in Path(f"/proc/{pid}/environ").read_bytes():
-                    return pid
-        return None
+        """From the server's ``started … ref=REF pid=N`` log line."""
+        log = (self.data_dir / "server.log").read_text()
+        match = re.search(rf"started .*ref={re.escape(reference)} pid=(\d+)", log)
+        return int(match[1]) if match else None
 
     def stop(self, timeout: float = 20) -> int:
         if self.process.poll() is None:
@@ -553,7 +560,7 @@ def report_first(
         "",
         "### Memory per session",
         "",
-        f"Each session process (`python -m tui.ssh_session`), {len(memory)} sessions idle on the "
+        f"Each session process (forked by the session worker), {len(memory)} sessions idle on the "
         "login screen, median (min–max):",
         "",
         f"- RSS {statistics.median(m[0] for m in memory) / 1024:.1f} MiB "

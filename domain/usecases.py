@@ -594,6 +594,14 @@ def _standing(services: Services, uow: UnitOfWork, account_id: int, version: int
     return None
 
 
+def ended_reason(services: Services, *, account_id: int, version: int) -> str | None:
+    """Why a signed-in session must end now (None: its sign-in still stands): what
+    :func:`standing` says, without reading the account's card (checked before every step
+    and every few seconds of a signed-in session)."""
+    with services.uow() as uow:
+        return _standing(services, uow, account_id, version)
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """A signed-in session as it stands now: its account, or why it must end."""

@@ -3,11 +3,16 @@
 Isolation: each session runs in its own process on a pseudo-terminal the server creates;
 the server only relays bytes between the SSH channel and the PTY. A crash or a CPU burst in
 one session cannot freeze another, and a session's memory goes back to the system when it
-ends. The cost is one Python start per session (measured in docs/PERFORMANCE.md). The
-session process is started isolated: ``python -I`` (no current directory on the import path,
-no ``PYTHON*`` variable, no user site) on the package this server runs from, in ``/``, with
-only the settings a session needs (never ``MOTDEPASSE_SMTP_*``), the secret key created
-before the server serves, and an address-space limit.
+ends. Session processes are forked by the session worker (:mod:`tui.zygote`), which has
+imported everything once: a session starts in a fraction of the time and memory a new
+Python would take (docs/PERFORMANCE.md). The worker runs isolated: ``python -I`` (no current
+directory on the import path, no ``PYTHON*`` variable, no user site) on the package this
+server runs from, in ``/``, with only the settings a session needs (never
+``MOTDEPASSE_SMTP_*``); each session gets the secret key created before the server serves,
+and an address-space limit. What the server knows of a session reaches it as a typed
+message (:class:`tui.session_spec.SessionStart`). At most ``ssh_session_starts_at_once``
+sessions start together; the others wait their turn with « Connexion en cours… » on their
+terminal. If the worker dies, the server starts another; the sessions it forked go on.
 
 Any user name reaches the user app without SSH authentication, as public SSH
 applications do; the user name ``support`` must authenticate with a key listed in the
@@ -1060,8 +1065,11 @@ class SshApplication:
         """Idle timeout and maximum length, each with a warning before."""
         s = self.settings
         warned_idle = False
+        wait = 1.0
         while True:
-            await asyncio.sleep(1)
+            # asleep until the next moment a limit may be reached (input only delays them):
+            # no wake-up every second for each idle session
+            await asyncio.sleep(wait)
             now = time.monotonic()
             idle = now - session.last_input
             age = now - session.started
@@ -1078,6 +1086,12 @@ class SshApplication:
                 session.end_reason = "idle" if idle >= s.ssh_idle_timeout_seconds else "max_length"
                 self._end_session(session, signal.SIGTERM)
                 return
+            moments = [s.ssh_idle_timeout_seconds - idle, longest - age]
+            if not warned_idle:
+                moments.append(s.ssh_idle_timeout_seconds - s.ssh_idle_warning_seconds - idle)
+            if not session.warned_end:
+                moments.append(longest - s.ssh_idle_warning_seconds - age)
+            wait = min(max(min(moments), 0.05), 60.0)
 
 
 async def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> int:

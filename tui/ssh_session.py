@@ -324,23 +324,27 @@ def rehearse(settings: Settings) -> None:
         quiet.setLevel(level)
 
 
-def _run(start: SessionStart, control: ServerControl | None, language: Language) -> bool:
-    """Run the session's app; True if it crashed."""
-    settings = load_settings()
-    # One process per session, mostly idle: it keeps one database connection open (a
-    # second and third only while its journal and a step write at once), so hundreds of
-    # sessions stay within the server's connections.
-    settings = settings.model_copy(
+def session_settings(settings: Settings) -> Settings:
+    """The settings of one session process. Mostly idle, it keeps one database connection
+    open (a second and third only while its journal and a step write at once), so
+    hundreds of sessions stay within the server's connections."""
+    return settings.model_copy(
         update={
             "database_pool_size": min(settings.database_pool_size, 1),
             "database_max_overflow": min(settings.database_max_overflow, 2),
         }
     )
-    # PostgreSQL: the server checked the schema and the key before its first session:
-    # no round trip to the database before the first screen, which then shows even when
-    # the database is briefly away (the steps say so until it is back). SQLite: the
-    # check is one local read (and makes the file of a session started on its own).
-    services = build_services(settings, check_database=not settings.resolved_database_url().startswith("postgresql"))
+
+
+def _run(start: SessionStart, control: ServerControl | None, language: Language, forked: Settings | None) -> bool:
+    """Run the session's app; True if it crashed. ``forked``: the settings the session
+    worker read once (the same for all its sessions); else they are read here."""
+    settings = forked or session_settings(load_settings())
+    # A forked session opens without a round trip to the database: its server checked the
+    # schema and the key (and made or upgraded a SQLite file) before its first session,
+    # so the first screen shows even while the database is briefly away (the steps say so
+    # until it is back). A session run on its own checks (and makes a SQLite file).
+    services = build_services(settings, check_database=forked is None)
     mismatch = release_mismatch(start, services.secret_key)
     if mismatch is not None:  # the code or the key on disk changed under a running server
         log.error("session %s refused: %s", start.reference, mismatch)
@@ -472,9 +476,10 @@ def release_mismatch(start: SessionStart, key: bytes) -> str | None:
     return None
 
 
-def run(start: SessionStart, *, control: int = -1, log_fd: int = -1) -> int:
+def run(start: SessionStart, *, control: int = -1, log_fd: int = -1, settings: Settings | None = None) -> int:
     """One session, in its own process, on the terminal that is its standard streams;
-    its exit status (0, or :data:`CRASH_EXIT_STATUS`)."""
+    its exit status (0, or :data:`CRASH_EXIT_STATUS`). ``settings``: those the session
+    worker read before forking it (its server has checked the database)."""
     if log_fd >= 0:
         log_to_server(log_fd)
     sys.excepthook = _log_uncaught
@@ -482,7 +487,7 @@ def run(start: SessionStart, *, control: int = -1, log_fd: int = -1) -> int:
     language: Language = start.language
     channel = ServerControl(control) if control >= 0 else None
     try:
-        crashed = _run(start, channel, language)
+        crashed = _run(start, channel, language, settings)
     except Exception:  # whatever it is: the user gets a sentence, the log the traceback
         log.exception("session %s failed", start.reference)
         crashed = True

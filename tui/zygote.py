@@ -120,6 +120,11 @@ def give_back_large_buffers(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
 # -- the zygote --------------------------------------------------------------------------
 
 
+_SETTINGS: list[Any] = []
+"""The session settings, read once by the zygote (its environment is the same for every
+session it forks)."""
+
+
 def prepare() -> None:
     """Everything a session would otherwise do at its start the same way, done once."""
     from domain.settings import load_settings
@@ -130,6 +135,7 @@ def prepare() -> None:
     import tui.ssh_session as ssh_session
 
     ssh_session.prepare(settings)
+    _SETTINGS[:] = [ssh_session.session_settings(settings)]
     gc.collect()
     gc.freeze()  # what is imported stays on pages the children share
 
@@ -276,7 +282,7 @@ def _session(start: SessionStart, terminal: int, control: int, server_pidfd: int
     threading.Thread(target=_watch_server, args=(server_pidfd,), name="server-watch", daemon=True).start()
     import tui.ssh_session as ssh_session
 
-    code = ssh_session.run(start, control=control, log_fd=log_fd)
+    code = ssh_session.run(start, control=control, log_fd=log_fd, settings=_SETTINGS[0])
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         logging.shutdown()

@@ -281,8 +281,8 @@ class SessionCore:
         if self._signed_in is None or isinstance(intent, EndSession):
             return None
         account_id, version = self.signed_in
-        standing = usecases.standing(self.services, account_id=account_id, version=version)
-        return None if standing.ended is None else self.signed_out(standing.ended)
+        ended = usecases.ended_reason(self.services, account_id=account_id, version=version)
+        return None if ended is None else self.signed_out(ended)
 
     def _contain(self, failure: Exception, intent: Intent) -> Move:
         """A step that failed (database, mail queue, a bug): the session goes on."""

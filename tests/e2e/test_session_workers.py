@@ -71,12 +71,9 @@ def log_in(term: Terminal) -> None:
     term.wait_for(HOME_WELCOME, timeout=30)
 
 
-def captcha_block(term: Terminal) -> str:
-    """The CAPTCHA image as drawn (the lines between its frame's corners)."""
-    lines = term.lines()
-    top = next(i for i, line in enumerate(lines) if "╭" in line)
-    bottom = next(i for i, line in enumerate(lines) if "╰" in line and i > top)
-    return "\n".join(lines[top : bottom + 1])
+def screen_but_reference(term: Terminal) -> str:
+    """What the terminal shows, its session reference left out."""
+    return REFERENCE.sub("", term.text())
 
 
 def parent_of(pid: int) -> int:
@@ -99,7 +96,10 @@ def test_two_forked_sessions_share_no_state(tmp_path: Path, servers: list[Server
     assert len(pids) == 2
     worker = server.worker_pid()
     assert {parent_of(pid) for pid in pids} == {worker}
-    assert captcha_block(first) != captcha_block(second), "the two sessions drew the same CAPTCHA"
+    for term in (first, second):
+        term.settle(0.5)
+    # the same screen but for the CAPTCHA's image (and the reference)
+    assert screen_but_reference(first) != screen_but_reference(second), "the two sessions drew the same CAPTCHA"
     first.close()
     second.close()
     for pid in pids:

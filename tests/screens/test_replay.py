@@ -308,7 +308,9 @@ async def test_time_limit_warnings_and_the_answers_are_journaled(tmp_path: Path,
                 assert isinstance(app.screen, TimeLimitDialog)
                 await pilot.press(key)
                 await pilot.pause(0.2)
-        assert ours.recv(64) == b"extend\n"  # once: no extension was left for the second
+        ours.setblocking(False)
+        # « ready » once the first screen is drawn, then one « extend »: none was left for the second
+        assert ours.recv(64) == b"ready\nextend\n"
     finally:
         ours.close()
         theirs.close()
