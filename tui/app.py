@@ -158,6 +158,7 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         self._frame_due: str | None = None
         """The reason of the frame waiting for the screen to settle."""
         self._frame_deadline = 0.0
+        self._ticking: asyncio.Task[None] | None = None
 
     @property
     def core(self) -> SessionCore:
@@ -249,8 +250,21 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         account deactivated): asked every few seconds of a signed-in session only."""
         if self._core is None or self._core.account_signed_in is None:
             return
-        if self._view is not None and not self._view.ended and not self._sending.locked():
-            self.submit(Tick(), check_revision=False)
+        if self._view is not None and not self._view.ended and not self._sending.locked() and self._ticking is None:
+            # a plain task, not a Textual worker: this runs every few seconds of every idle
+            # signed-in session, and a worker costs more than the check itself
+            self._ticking = asyncio.get_running_loop().create_task(self._send(Tick(), None))
+            self._ticking.add_done_callback(self._ticked)
+
+    def _ticked(self, task: asyncio.Task[None]) -> None:
+        self._ticking = None
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+
+            def fail() -> None:  # raised in the app's own loop: its crash path, as a worker's error
+                raise error
+
+            self.call_next(fail)
 
     def show(self, view: View) -> None:
         """Show ``view``: the screen stack follows the core's trail (each step screen
