@@ -510,30 +510,44 @@ def ms(seconds: Sequence[float]) -> list[float]:
 # -- 1. the login screen, one session at a time ----------------------------------------------
 
 
-def login_screen_alone(clients: Clients, release: Release, clock: Clock) -> tuple[float, float]:
-    """(first byte, whole login screen) in seconds from the start of ssh."""
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time of every thread of ``pid`` so far (``/proc/PID/task/*/schedstat``, ns)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(task.read_text().split()[0])
+    return total / 1e9
+
+
+def login_screen_alone(clients: Clients, release: Release, clock: Clock) -> tuple[float, float, float]:
+    """(first byte, whole login screen) in seconds from the start of ssh, and the CPU time
+    the session process had used when its login screen was whole (since it was forked or
+    started: a forked process's counters start at zero)."""
     client = clients.spawn(release)
     clients.pump(lambda: client.login_screen is not None or client.eof, 60)
+    sessions, _helpers = release.tree()
+    cpu = sum(cpu_seconds_of(proc.pid) for proc in sessions)
     first_byte, login_screen = client.first_byte, client.login_screen
     screen = client.text()
     clients.close([client])
     release.wait_sessions_gone(clock)
     if first_byte is None or login_screen is None:
         raise RuntimeError(f"{release.label}: no login screen with OpenSSH:\n{screen}\n{release.log_tail()}")
-    return first_byte, login_screen
+    return first_byte, login_screen, cpu
 
 
 def measure_login(clients: Clients, releases: Sequence[Release], args: argparse.Namespace, clock: Clock) -> list[str]:
     for release in releases:  # warm-up: the first session reads files the next ones find cached
         login_screen_alone(clients, release, clock)
-    results: dict[str, list[tuple[float, float]]] = {r.label: [] for r in releases}
+    results: dict[str, list[tuple[float, float, float]]] = {r.label: [] for r in releases}
     for _ in range(args.runs):
         for release in releases:
             results[release.label].append(login_screen_alone(clients, release, clock))
     first = [ms([r[0] for r in results[release.label]]) for release in releases]
     whole = [ms([r[1] for r in results[release.label]]) for release in releases]
+    cpu = [ms([r[2] for r in results[release.label]]) for release in releases]
     rows = []
-    for name, values in (("first byte", first), ("whole login screen", whole)):
+    for name, values in (("first byte", first), ("whole login screen", whole), ("session CPU to it", cpu)):
         rows += [
             (f"{name}, median", median(values[0]), median(values[1])),
             (f"{name}, p95", percentile(values[0], 95), percentile(values[1], 95)),
@@ -543,7 +557,9 @@ def measure_login(clients: Clients, releases: Sequence[Release], args: argparse.
         "### Login screen over SSH, one session at a time",
         "",
         f"{args.runs} sessions per release, in turns, after one warm-up session each; milliseconds from "
-        "the start of `ssh -tt` to its first byte of output and to the whole login screen (80×24).",
+        "the start of `ssh -tt` to its first byte of output and to the whole login screen (80×24); and "
+        "the CPU time the session process had used by then (all its threads, from "
+        "`/proc/PID/task/*/schedstat`; a forked process counts from its fork).",
         "",
         *table(releases, rows, ".0f"),
         "",
