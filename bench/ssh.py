@@ -128,6 +128,9 @@ def start_server(data_dir: Path) -> Server:
         MOTDEPASSE_SSH_MAX_SESSIONS="1000",
         MOTDEPASSE_SSH_MAX_SESSIONS_PER_CLIENT="1000",
         MOTDEPASSE_SSH_CONNECTIONS_PER_MINUTE="100000",
+        MOTDEPASSE_SSH_MAX_CONNECTIONS="2000",  # every session is a connection from 127.0.0.1
+        MOTDEPASSE_SSH_MAX_CONNECTIONS_PER_CLIENT="2000",
+        MOTDEPASSE_SSH_IDLE_TIMEOUT_SECONDS="3600",
         PYTHONUNBUFFERED="1",
     )
     log = (data_dir / "server.log").open("w")
