@@ -53,7 +53,8 @@ from textual.css.stylesheet import Stylesheet
 from textual.drivers.linux_driver import LinuxDriver
 from textual.errors import NoWidget
 from textual.filter import NoColor
-from textual.geometry import Offset, Region
+from textual.geometry import Offset, Region, Size
+from textual.reactive import Reactive
 from textual.widgets import Button, Input
 
 if TYPE_CHECKING:
@@ -356,7 +357,15 @@ def current_exception() -> BaseException | None:
 
 class KeyFirstInput(Input):
     """An :class:`Input` that sees each key before Input inserts it (``key_first``), and
-    whose paste is handled by ``paste_text``."""
+    whose paste is handled by ``paste_text``.
+
+    Input sets its virtual size (the width of its text) at every key, and Widget declares
+    ``virtual_size`` with ``layout=True``: each character typed reflowed the whole screen
+    (~7 ms of CPU per key on the login screen, most of a keystroke's cost). A field's own
+    size never depends on its text here (fixed width and height), and its scrolling reads
+    the virtual size directly: a repaint of the field is enough."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True)
 
     def key_first(self, event: events.Key) -> bool:
         """True when the key was handled and Input must not see it."""
