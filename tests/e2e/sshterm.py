@@ -196,6 +196,15 @@ class Server:
         )
 
 
+def stop_and_check(servers: Iterable[Server], timeout: float = 20.0) -> None:
+    """SIGTERM each server: it must exit 0 and leave no session nor worker process behind."""
+    for running in servers:
+        code = running.terminate(timeout=timeout)
+        leftovers = running.kill_leftovers()
+        assert code == 0, f"the server exited {code}:\n{running.log()[-5000:]}"
+        assert leftovers == [], f"processes still running after the server stopped: {leftovers}"
+
+
 def start_server(
     data_dir: Path,
     settings: Mapping[str, object] | None = None,

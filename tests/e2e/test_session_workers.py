@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from domain.settings import load_settings
-from tests.e2e.sshterm import REFERENCE, Server, Terminal, start_server, wait_gone
+from tests.e2e.sshterm import REFERENCE, Server, Terminal, start_server, stop_and_check, wait_gone
 from tui.ssh_server import RATE_ADDRESSES_MOST, Limits
 
 pytestmark = pytest.mark.skipif(
@@ -34,24 +34,12 @@ TAB, ENTER, CTRL_Q = "\t", "\r", "\x11"
 
 
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Server]]:
+def servers() -> Iterator[list[Server]]:
     """Servers of the test's own; at teardown each gets SIGTERM, exits 0 and leaves no
     session nor worker process behind."""
     started: list[Server] = []
     yield started
-    for server in started:
-        code = server.terminate(timeout=20)
-        leftovers = server.kill_leftovers()
-        assert code == 0, f"the server exited {code}:\n{server.log()}"
-        assert leftovers == [], f"processes still running after the server stopped: {leftovers}"
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
+    stop_and_check(started)
 
 
 def open_terminal(terminals: list[Terminal], server: Server) -> Terminal:

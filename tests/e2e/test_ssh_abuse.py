@@ -40,6 +40,7 @@ from tests.e2e.sshterm import (
     connect,
     proc_status,
     start_server,
+    stop_and_check,
     wait_gone,
 )
 from tests.e2e.test_ssh import CTRL_Q, LOGIN_TITLE, field_value, log_fields, wait_field
@@ -69,20 +70,7 @@ def fresh_server(tmp_path: Path) -> Iterator[ServerFactory]:
         return running
 
     yield factory
-    for running in started:
-        code = running.terminate(timeout=20)
-        leftovers = running.kill_leftovers()
-        assert code == 0, f"the server exited {code}:\n{running.log()[-5000:]}"
-        assert leftovers == [], f"session processes still running after the server stopped: {leftovers}"
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    """OpenSSH sessions the test opens (append them); killed at teardown."""
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
+    stop_and_check(started)
 
 
 def ssh_terminal(opened: list[Terminal], server: Server, *options: str, **kwargs: Any) -> Terminal:

@@ -165,46 +165,42 @@ async def test_the_display_button_goes_through_the_themes_and_its_label_stays_wh
         services.close()
 
 
-@pytest.mark.parametrize("size", [(80, 24), *SIZES])
-async def test_an_error_is_within_two_lines_of_its_field_and_in_view(tmp_path: Path, size: tuple[int, int]) -> None:
-    """Issue 12: an error is shown directly under the field it is about — within two
-    lines of it — and both are in view, at every size (a wrong security answer, a
-    new password too short)."""
-    from tests.ui_helpers import settle, type_text, walk_to_new_password, walk_to_question
+def error_places(app: MotDePasseApp) -> list[tuple[int, int, bool]]:
+    """For each message under a field: (the field's last row + 1, the message's first row,
+    both fully on screen)."""
+    found = []
+    screen = app.screen.region
+    for error in app.screen.query(".field-error"):
+        field = app.screen.query_one(f"#{error.field_name}", Widget)  # type: ignore[attr-defined]
+        visible = screen.contains_region(error.region) and screen.contains_region(field.region)
+        found.append((field.region.bottom, error.region.y, visible))
+    return found
 
-    def placed(app: MotDePasseApp) -> list[tuple[int, int, bool]]:
-        found = []
-        for error in app.screen.query(".field-error"):
-            field = app.screen.query_one(f"#{error.field_name}", Widget)  # type: ignore[attr-defined]
-            screen = app.screen.region
-            visible = screen.contains_region(error.region) and screen.contains_region(field.region)
-            found.append((field.region.bottom, error.region.y, visible))
-        return found
+
+@pytest.mark.parametrize("size", [(80, 24), *SIZES])
+@pytest.mark.parametrize("case", ["wrong answer", "new password too short"])
+async def test_an_error_is_within_two_lines_of_its_field_and_in_view(
+    tmp_path: Path, size: tuple[int, int], case: str
+) -> None:
+    """Issue 12: an error is shown directly under the field it is about — within two
+    lines of it — and both are in view, at every size."""
+    from tests.ui_helpers import settle, type_text, walk_to_new_password, walk_to_question
 
     services = make_services(tmp_path)
     app = make_app(services)
     async with app.run_test(size=size) as pilot:
-        await walk_to_question(pilot, app)
-        await type_text(pilot, "Mauvaise réponse")
-        await pilot.press("enter")
-        await settle(pilot, app)
+        if case == "wrong answer":
+            await walk_to_question(pilot, app)
+            typed = ["Mauvaise réponse"]
+        else:
+            await walk_to_new_password(pilot, app)
+            typed = ["Court-1", "Court-1"]  # the new password, then its confirmation
+        for text in typed:
+            await type_text(pilot, text)
+            await pilot.press("enter")
+            await settle(pilot, app)
         await pilot.pause(0.1)
-        shown = placed(app)
-        assert shown, "no message under the answer field"
-        assert all(0 <= top - bottom < 2 and visible for bottom, top, visible in shown), shown
-    services.close()
-    services = make_services(tmp_path / "second")
-    app = make_app(services)
-    async with app.run_test(size=size) as pilot:
-        await walk_to_new_password(pilot, app)
-        await type_text(pilot, "Court-1")
-        await pilot.press("enter")  # to the confirmation
-        await settle(pilot, app)
-        await type_text(pilot, "Court-1")
-        await pilot.press("enter")
-        await settle(pilot, app)
-        await pilot.pause(0.1)
-        shown = placed(app)
-        assert shown, "no message under the new password"
+        shown = error_places(app)
+        assert shown, f"no message under the field ({case})"
         assert all(0 <= top - bottom < 2 and visible for bottom, top, visible in shown), shown
     services.close()
