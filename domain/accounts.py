@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from domain.findings import Kind, PersonalWord
 from domain.models import Account, AccountBase, OutboxEmail, PasswordCredential
 from domain.text import email_key, forbidden_character, looks_like_email
 
@@ -72,11 +73,21 @@ class AccountCard:
         return personal_words(self)
 
 
-def personal_words(account: AccountBase | AccountCard, *extra: str) -> tuple[str, ...]:
+def personal_words(account: AccountBase | AccountCard, *extra: str) -> tuple[PersonalWord, ...]:
     """The account's own words, which the strength estimate counts as weak (SPEC §2):
-    names, email, subscriber number, phone, and ``extra`` (the security answer, where it
-    is known). The one list for every procedure and every operator's command."""
-    return (account.last_name, account.first_name, account.email, account.subscriber_number, account.phone, *extra)
+    names, email, subscriber number (also as a SIREN), phone, postal address (postcode,
+    city, street), and ``extra`` (the security answer, where it is known). Each says what
+    it is, so a refusal says « your phone number », never the number. The one list for
+    every procedure and every operator's command."""
+    return (
+        PersonalWord(account.last_name, Kind.PERSONAL_NAME),
+        PersonalWord(account.first_name, Kind.PERSONAL_NAME),
+        PersonalWord(account.email, Kind.EMAIL),
+        PersonalWord(account.subscriber_number, Kind.SUBSCRIBER_NUMBER),
+        PersonalWord(account.phone, Kind.PHONE),
+        PersonalWord(account.postal_address, Kind.ADDRESS),
+        *(PersonalWord(word, Kind.ANSWER) for word in extra),
+    )
 
 
 def email_digest(secret: bytes, key: str) -> str:

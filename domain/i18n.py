@@ -68,6 +68,9 @@ class Translator:
         return self._(message).format(**values)
 
     def _value(self, value: object) -> object:
+        render = getattr(value, "render", None)
+        if callable(render):
+            return render(self)  # a value that words itself in the reader's language
         if isinstance(value, dt.datetime):
             return self.time(value)
         if isinstance(value, dt.date):

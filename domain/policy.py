@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from domain.breach import BreachVerdict
 from domain.i18n import N_, Translator
-from domain.strength import StrengthEstimate, StrengthLevel, estimate
+from domain.strength import Finding, Kind, StrengthEstimate, StrengthLevel, estimate
 from domain.text import normalise_password
 
 _STRICT = re.compile(r"[A-Za-z0-9]*")
@@ -26,6 +27,8 @@ class Reason(enum.StrEnum):
     CONFIRMATION_MISMATCH = "confirmation_mismatch"
     SAME_AS_PREVIOUS = "same_as_previous"
     TOO_WEAK = "too_weak"
+    BREACHED = "breached"
+    BREACH_CHECK_UNAVAILABLE = "breach_check_unavailable"
 
 
 MESSAGES: dict[Reason, str] = {
@@ -35,8 +38,66 @@ MESSAGES: dict[Reason, str] = {
     Reason.NOT_LETTERS_AND_DIGITS: N_("The password must contain only letters and digits, without spaces or accents."),
     Reason.CONFIRMATION_MISMATCH: N_("The confirmation does not match the new password."),
     Reason.SAME_AS_PREVIOUS: N_("The new password must be different from the previous one."),
-    Reason.TOO_WEAK: N_("This password is too weak. Choose a longer, less predictable one."),
+    Reason.TOO_WEAK: N_("This password is too weak: {reasons}. Make it longer and less predictable."),
+    Reason.BREACHED: N_("This password appears in known data breaches: choose another one."),
+    Reason.BREACH_CHECK_UNAVAILABLE: N_(
+        "This password cannot be checked against known data breaches right now: try again in a moment."
+    ),
 }
+
+FINDING_MESSAGES: dict[Kind, str] = {
+    Kind.COMMON_PASSWORD: N_("it contains a common password"),
+    Kind.COMMON_WORD: N_("it contains a common word"),
+    Kind.NAME: N_("it contains a first name or surname"),
+    Kind.WORD_SEQUENCE: N_("it contains a day, a month or a number in words"),
+    Kind.SERVICE_TERM: N_("it contains a word of the service"),
+    Kind.KEYBOARD: N_("it contains a row of keyboard keys"),
+    Kind.REPETITION: N_("it contains a repetition"),
+    Kind.SEQUENCE: N_("it contains a sequence (abc, 123)"),
+    Kind.DATE: N_("it contains a date"),
+    Kind.PERSONAL_NAME: N_("it contains your name"),
+    Kind.EMAIL: N_("it contains your email address"),
+    Kind.SUBSCRIBER_NUMBER: N_("it contains your subscriber number"),
+    Kind.PHONE: N_("it contains your phone number"),
+    Kind.POSTCODE: N_("it contains your postcode"),
+    Kind.ADDRESS: N_("it contains your address"),
+    Kind.ANSWER: N_("it contains your security answer"),
+    Kind.PERSONAL: N_("it contains your own details"),
+    Kind.BREACHED: N_("it appears in known data breaches"),
+}
+"""Each reason in words (a word of a public list follows it: « : motdepasse »)."""
+NO_FINDING = N_("it is too easy to guess")
+REASONS_MOST = 3
+"""At most this many kinds of reason at once (the first found), each with its words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """The reasons a password is weak, rendered in the reader's language
+    (« il contient un mot courant : motdepasse ; il contient une date »)."""
+
+    items: tuple[Finding, ...] = ()
+
+    def render(self, t: Translator) -> str:
+        if not self.items:
+            return t._(NO_FINDING)
+        colon, semicolon = ("\u00a0: ", "\u00a0; ") if t.lang == "fr" else (": ", "; ")
+        words: dict[Kind, list[str]] = {}
+        for finding in self.items:
+            listed = words.setdefault(finding.kind, [])
+            if finding.word and finding.word not in listed:
+                listed.append(finding.word)
+        parts = []
+        for kind, listed in list(words.items())[:REASONS_MOST]:
+            text = t._(FINDING_MESSAGES[kind])
+            parts.append(text + colon + ", ".join(listed) if listed else text)
+        return semicolon.join(parts)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The kinds only (for the journal: never a word)."""
+        return tuple(dict.fromkeys(f.kind.value for f in self.items))
+
 
 LEVEL_NAMES: dict[StrengthLevel, str] = {
     StrengthLevel.FAIBLE: N_("Weak"),
@@ -79,18 +140,35 @@ METER_NAMES: dict[MeterLevel, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class MeterReading:
+    """What the meter shows: the level and, when it refuses, why (:class:`Findings`)."""
+
+    level: MeterLevel
+    reasons: Findings | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Violation:
     reason: Reason
-    params: dict[str, int] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
+    """Numbers, or the :class:`Findings` of a weak password (``reasons``)."""
 
     def message(self, t: Translator) -> str:
-        return t._(MESSAGES[self.reason]).format(**self.params)
+        return t.format(MESSAGES[self.reason], **self.params)
+
+    @property
+    def finding_codes(self) -> tuple[str, ...]:
+        """Why a password is too weak, as codes (for the journal: never a word)."""
+        reasons = self.params.get("reasons")
+        return reasons.codes if isinstance(reasons, Findings) else ()
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyResult:
     violations: tuple[Violation, ...]
     level: StrengthLevel | None
+    findings: tuple[Finding, ...] = ()
+    """What the estimate found weak in the password (words only from public lists)."""
 
     @property
     def accepted(self) -> bool:
@@ -135,8 +213,10 @@ class PasswordPolicy:
     strict_charset: bool = False
     history_depth: int = 5
     validity_years: int = 3
-    moyen_log10: float = 14.0
-    fort_log10: float = 18.0
+    moyen_log10: float = 15.0
+    fort_log10: float = 24.0
+    terms: tuple[str, ...] | None = None
+    """The service terms (folded): the operator's list, or None for the built-in one."""
 
     def expires_on(self, changed_on: date) -> date:
         """The last valid day of a password changed on ``changed_on``."""
@@ -147,6 +227,18 @@ class PasswordPolicy:
 
     def strength(self, password: str, personal_words: Iterable[str] = ()) -> StrengthLevel:
         return self.estimate(password, personal_words).level(self.moyen_log10, self.fort_log10)
+
+    def reading(self, password: str, personal_words: Iterable[str] = ()) -> MeterReading | None:
+        """What the live meter shows for ``password`` (None: nothing typed): the level,
+        and the reasons when it is refused. Under the minimum length it is « too short »,
+        without estimating its strength."""
+        if not password:
+            return None
+        if self.length(password) < self.min_length:
+            return MeterReading(MeterLevel.TOO_SHORT)
+        result = self.estimate(password, personal_words)
+        level = MeterLevel.of(result.level(self.moyen_log10, self.fort_log10), too_short=False)
+        return MeterReading(level, Findings(result.findings) if not level.accepted else None)
 
     def meter(self, password: str, personal_words: Iterable[str] = ()) -> MeterLevel | None:
         """What the live meter shows for ``password`` (None: nothing typed). Under the
@@ -160,7 +252,7 @@ class PasswordPolicy:
     def estimate(self, password: str, personal_words: Iterable[str] = ()) -> StrengthEstimate:
         """Bounded-cost estimate; inputs over the maximum length are cut to it first."""
         text = normalise_password(password)[: self.max_length]
-        return estimate(text, personal_words_for_zxcvbn(personal_words))
+        return estimate(text, tuple(personal_words), terms=self.terms)
 
     def check(
         self,
@@ -169,9 +261,11 @@ class PasswordPolicy:
         *,
         personal_words: Iterable[str] = (),
         is_previous: Callable[[str], bool] = lambda _: False,
+        breach: BreachVerdict | None = None,
     ) -> PolicyResult:
         """Check a new password. ``is_previous`` tells whether the (NFC) password matches
-        one kept in history; it is only called when every cheaper rule passed."""
+        one kept in history; it is only called when every cheaper rule passed. ``breach``
+        is what the breached-password check said (asked before: it may take a second)."""
         text = normalise_password(password)
         violations: list[Violation] = []
         length = len(text)
@@ -186,22 +280,17 @@ class PasswordPolicy:
         if text != normalise_password(confirmation):
             violations.append(Violation(Reason.CONFIRMATION_MISMATCH))
         level: StrengthLevel | None = None
+        findings: tuple[Finding, ...] = ()
         if length <= self.max_length:
-            level = self.strength(text, personal_words)
+            estimated = self.estimate(text, personal_words)
+            level, findings = estimated.level(self.moyen_log10, self.fort_log10), estimated.findings
             if level is StrengthLevel.FAIBLE:
-                violations.append(Violation(Reason.TOO_WEAK))
+                violations.append(Violation(Reason.TOO_WEAK, {"reasons": Findings(findings)}))
+        if not violations and breach is BreachVerdict.BREACHED:
+            violations.append(Violation(Reason.BREACHED))
+            findings = (Finding(Kind.BREACHED), *findings)
+        elif not violations and breach is BreachVerdict.UNAVAILABLE:
+            violations.append(Violation(Reason.BREACH_CHECK_UNAVAILABLE))
         if not violations and is_previous(text):
             violations.append(Violation(Reason.SAME_AS_PREVIOUS))
-        return PolicyResult(tuple(violations), level)
-
-
-def personal_words_for_zxcvbn(words: Iterable[str]) -> Sequence[str]:
-    """Split the account's own words (names, email, numbers) into what zxcvbn matches."""
-    out: list[str] = []
-    for word in words:
-        if not word:
-            continue
-        lowered = word.casefold().strip()
-        out.append(lowered)
-        out.extend(p for p in re.split(r"[\s@._\-+]+", lowered) if len(p) >= 3)
-    return list(dict.fromkeys(out))
+        return PolicyResult(tuple(violations), level, findings)

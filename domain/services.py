@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from domain import schema
+from domain.breach import BreachCheck, BreachVerdict, breach_check
 from domain.captcha import Captcha
 from domain.clock import Clock, SystemClock, users_day
 from domain.decoys import QuestionsInUse
@@ -41,7 +42,9 @@ from domain.storage import (
     unavailable,
     where,
 )
+from domain.text import normalise_password
 from domain.throttle import AnswerThrottle, LoginThrottle
+from domain.wordlists import read_terms
 
 log = logging.getLogger("motdepasse.services")
 
@@ -196,9 +199,19 @@ class Services:
     answer_throttle: AnswerThrottle
     login_throttle: LoginThrottle
     seed: int | None = None
+    breach: BreachCheck | None = None
+    """The breached-password check (``MOTDEPASSE_BREACH_CHECK_URL``), or None: off."""
     """Fixed seed for CAPTCHAs (tests and snapshots only); None draws from the OS."""
     questions: QuestionsInUse = field(default_factory=QuestionsInUse)
     """The security questions in use, from which unknown emails get their decoy."""
+
+    def breach_verdict(self, password: str, confirmation: str) -> BreachVerdict | None:
+        """The breached-password check of a new password that passes every other rule of
+        the policy (None: the check is off, or the password is refused anyway, and nothing
+        was sent). Blocking, up to the check's timeout: never on an event loop."""
+        if self.breach is None or not self.policy.check(password, confirmation).accepted:
+            return None
+        return self.breach.verdict(normalise_password(password))
 
     def expiry(self, expires_on: date) -> ExpiryStatus:
         """Where a password stands today (the clock decides what "today" is)."""
@@ -386,7 +399,9 @@ def build_services(
             validity_years=settings.password_validity_years,
             moyen_log10=settings.strength_moyen_log10,
             fort_log10=settings.strength_fort_log10,
+            terms=read_terms(settings.banned_terms_file) if settings.banned_terms_file else None,
         ),
+        breach=breach_check(settings),
         secret_key=secret_key,
         journal_writer=JournalWriter(engine),
         answer_throttle=AnswerThrottle(

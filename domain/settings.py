@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -94,11 +94,29 @@ class Settings(BaseSettings):
     password_validity_years: int = Field(default=3, ge=1, le=10)
     """Validity of a new password, in years; the expiry date is the last valid day."""
 
-    strength_moyen_log10: float = 14.0
-    """Estimated guesses (log10) from which a password is *Moyen* (accepted)."""
+    strength_moyen_log10: float = Field(default=15.0, ge=10.0, le=40.0)
+    """Estimated guesses (log10) from which a password is *Moyen* (accepted): 10^15,
+    about 50 bits (CNIL 2022, with a limit on attempts; docs/SECURITY.md)."""
 
-    strength_fort_log10: float = 18.0
-    """Estimated guesses (log10) from which a password is *Fort*."""
+    strength_fort_log10: float = Field(default=24.0, ge=10.0, le=60.0)
+    """Estimated guesses (log10) from which a password is *Fort*: 10^24, about 80 bits
+    (CNIL 2022 without other measure; ANSSI's « moyen » to « fort »)."""
+
+    banned_terms_file: Path | None = None
+    """A UTF-8 file of the service's terms, one per line (``#`` comments), that count as
+    one guess in a new password (« impots », « dgfip »…); unset: the built-in list."""
+
+    breach_check_url: str | None = None
+    """A k-anonymity range endpoint (``https://api.pwnedpasswords.com/range/``, or an
+    address with ``{prefix}``): the first 5 hexadecimal digits of a new password's SHA-1
+    are sent to it, never more. Unset (default): no breached-password check."""
+
+    breach_check_fail: Literal["open", "closed"] = "open"
+    """When the range endpoint does not answer in time: ``open`` accepts the password
+    (the check is skipped), ``closed`` refuses it (« try again in a moment »)."""
+
+    breach_check_timeout_seconds: float = Field(default=1.0, gt=0.0, le=1.0)
+    """How long the breached-password check waits for the endpoint (at most 1 s)."""
 
     argon2_time_cost: int = Field(default=2, ge=2)
     """Argon2id iterations; OWASP's floor is 2 with 19 MiB."""
@@ -316,6 +334,40 @@ class Settings(BaseSettings):
             raise ValueError("accepted: an email address such as ne-pas-repondre@example.org")
         return value.strip()
 
+    @field_validator("banned_terms_file")
+    @classmethod
+    def _usable_terms(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from domain.wordlists import TermsError, read_terms
+
+            try:
+                read_terms(value)
+            except TermsError as error:
+                raise ValueError(f"{error}; accepted: a UTF-8 file, one term per line") from None
+        return value
+
+    @field_validator("breach_check_url")
+    @classmethod
+    def _range_endpoint(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("accepted: an https:// address such as https://api.pwnedpasswords.com/range/")
+        if value.count("{prefix}") > 1 or "{" in value.replace("{prefix}", ""):
+            raise ValueError("accepted: at most one {prefix} in the address")
+        return value.strip()
+
+    @field_validator("strength_fort_log10")
+    @classmethod
+    def _fort_above_moyen(cls, value: float, info: ValidationInfo) -> float:
+        moyen = info.data.get("strength_moyen_log10")
+        if moyen is not None and value < moyen:
+            raise ValueError(f"accepted: at least MOTDEPASSE_STRENGTH_MOYEN_LOG10 ({moyen:g})")
+        return value
+
     @field_validator("password_history_depth")
     @classmethod
     def _history_at_least_one(cls, value: int) -> int:
@@ -360,8 +412,8 @@ class InvalidSettings(ValueError):
     naming each variable and what it accepts, never a secret's value."""
 
 
-_SECRETS = frozenset({"secret_key", "smtp_password", "database_url"})
-"""Settings whose value is never repeated in an error (a database URL may hold a password)."""
+_SECRETS = frozenset({"secret_key", "smtp_password", "database_url", "breach_check_url"})
+"""Settings whose value is never repeated in an error (a URL may hold a password)."""
 _SETTINGS_ERROR_FIELD = re.compile(r'field "(\w+)"')
 
 

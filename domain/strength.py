@@ -36,19 +36,39 @@ import enum
 import functools
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from zxcvbn import zxcvbn
-from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
+from zxcvbn.adjacency_graphs import ADJACENCY_GRAPHS
+from zxcvbn.matching import (
+    L33T_TABLE,
+    date_match,
+    enumerate_l33t_subs,
+    regex_match,
+    relevant_l33t_subtable,
+    sequence_match,
+    spatial_match_helper,
+    two_to_four_digit_year,
+)
+from zxcvbn.scoring import most_guessable_match_sequence
+
+from domain.findings import Finding, Kind, PersonalWord
+from domain.wordlists import default_terms, fold, fold_forms, ranked_terms, wordlists
+
+__all__ = ["Finding", "Kind", "PersonalWord", "StrengthEstimate", "StrengthLevel", "estimate"]
 
 SEGMENT_MAX = 40
 COST_PER_CHAR = 450
 """A segment of ``n`` code points whose l33t characters give ``s`` substitution tables
-is kept while ``(s + 1) * n <= COST_PER_CHAR``: zxcvbn's work grows as ``(s + 1) * n²``,
-so the total work stays linear in the password's length, whatever its characters."""
+is kept while ``(s + 1) * n <= COST_PER_CHAR``: the matchers' work grows as
+``(s + 1) * n * w`` (``w`` the longest word of the lists), so the total work stays linear
+in the password's length, whatever its characters."""
 L33T_CHARS = frozenset(c for subs in L33T_TABLE.values() for c in subs)
 _BREAK_AFTER = frozenset(" -_.,;:/+'\"")
+WORD_MOST = 32
+"""Substrings longer than this are not looked up: no list word is longer once the lists
+are loaded (checked by a test), so the dictionary matchers cost ``n * WORD_MOST``."""
 
 
 @functools.lru_cache(maxsize=8192)
@@ -69,10 +89,35 @@ class StrengthLevel(enum.IntEnum):
     FORT = 2
 
 
+_LIST_KINDS = {
+    "passwords": Kind.COMMON_PASSWORD,
+    "english_wikipedia": Kind.COMMON_WORD,
+    "us_tv_and_film": Kind.COMMON_WORD,
+    "fr_common_words": Kind.COMMON_WORD,
+    "fr_wikipedia": Kind.COMMON_WORD,
+    "female_names": Kind.NAME,
+    "male_names": Kind.NAME,
+    "surnames": Kind.NAME,
+    "fr_first_names": Kind.NAME,
+    "fr_surnames": Kind.NAME,
+    "fr_word_sequences": Kind.WORD_SEQUENCE,
+}
+_PATTERN_KINDS = {
+    "spatial": Kind.KEYBOARD,
+    "repeat": Kind.REPETITION,
+    "sequence": Kind.SEQUENCE,
+    "regex": Kind.DATE,
+    "date": Kind.DATE,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StrengthEstimate:
     guesses_log10: float
     segments: int
+    findings: tuple[Finding, ...] = field(default=(), compare=False)
+    """What made it weaker, in the order found; words named only while they together
+    cover at most half of the password (a reason never spells the secret out)."""
 
     def level(self, moyen_log10: float, fort_log10: float) -> StrengthLevel:
         if self.guesses_log10 >= fort_log10:
@@ -83,7 +128,7 @@ class StrengthEstimate:
 
 
 def segments(password: str) -> list[str]:
-    """Cut a password into segments whose zxcvbn cost is bounded (see module doc)."""
+    """Cut a password into segments whose matching cost is bounded (see module doc)."""
     parts: list[str] = []
     start = 0
     while start < len(password):
@@ -108,21 +153,210 @@ def segments(password: str) -> list[str]:
 
 _REPEAT = re.compile(r"(.+)\1+", re.DOTALL)
 _LAZY_BASE = re.compile(r"(.+?)\1+", re.DOTALL)
+_RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _REPEAT_MIN_SPAN = 8
 _WORD_MIN = 3
 
 
 def fits_budget(text: str) -> bool:
-    """Whether zxcvbn may score ``text`` as it is, within the cost budget."""
+    """Whether the matchers may score ``text`` as it is, within the cost budget."""
     return _cost_ok(len(text), frozenset(L33T_CHARS.intersection(text)))
 
 
-def _guesses_log10(text: str, words: list[str], counter: list[int]) -> float:
+# French dates written in words: « 14juillet1789 », « 1er janvier », « 3 mars 90 ».
+_MONTHS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
+    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9,
+    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_FRENCH_DATE = re.compile(
+    r"(?:(?P<day>3[01]|[12][0-9]|0?[1-9])(?:er)?|(?P<first>premier))?"
+    r"(?P<sep1>[ ._/-]?)"
+    r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
+    r"(?:(?P<sep2>[ ._/-]?)(?P<year>[0-9]{4}|[0-9]{2})(?![0-9]))?"
+)
+REFERENCE_YEAR = 2017  # zxcvbn's own, for the same year space
+
+
+def french_date_matches(folded: str) -> list[dict[str, Any]]:
+    """zxcvbn ``date`` matches for dates written with a French month name, with a day or
+    a year (or both); a month alone is left to the word lists."""
+    matches = []
+    for found in _FRENCH_DATE.finditer(folded):
+        day = found["day"] or ("1" if found["first"] else None)
+        year = found["year"]
+        end = found.end()
+        if year is not None:
+            full = two_to_four_digit_year(int(year))
+            if not 1000 <= full <= 2050:
+                end, year = found.start("sep2"), None
+        if day is None and year is None:
+            continue
+        start = found.start() if day is not None else found.start("month")
+        matches.append(
+            {
+                "pattern": "date",
+                "i": start,
+                "j": end - 1,
+                "token": folded[start:end],
+                "separator": found["sep1"] or found["sep2"] or "",
+                "year": two_to_four_digit_year(int(year)) if year else REFERENCE_YEAR,
+                "month": _MONTHS[found["month"]],
+                "day": int(day) if day else 1,
+            }
+        )
+    return matches
+
+
+_GRAPHS = {
+    "qwerty": ADJACENCY_GRAPHS["qwerty"],
+    "dvorak": ADJACENCY_GRAPHS["dvorak"],
+    "keypad": ADJACENCY_GRAPHS["keypad"],
+    "mac_keypad": ADJACENCY_GRAPHS["mac_keypad"],
+}
+
+
+@dataclass(slots=True)
+class _Work:
+    """One estimate's lookups and what it found."""
+
+    personal: dict[str, Kind]
+    personal_order: list[str]
+    terms: dict[str, int]
+    longest: int
+    calls: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    def found(self, kind: Kind, word: str | None = None) -> None:
+        finding = Finding(kind, word if kind.names_word else None)
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+
+def _lookups(work: _Work, folded: str, original: str, *, reverse: bool = False) -> list[dict[str, Any]]:
+    """zxcvbn ``dictionary`` matches of ``folded`` in every list at once."""
+    lists = wordlists()
+    ranks, sources = lists.ranks, lists.sources
+    n = len(folded)
+    matches = []
+    for i in range(n):
+        for j in range(i, min(n, i + work.longest)):
+            word = folded[i : j + 1]
+            rank = ranks.get(word)
+            name = sources.get(word, "") if rank is not None else ""
+            for extra, extra_name in ((work.terms, "service_terms"), (work.personal, "user_inputs")):
+                if word in extra and (rank is None or rank > 1):
+                    rank, name = 1, extra_name
+            if rank is None:
+                continue
+            a, b = (n - 1 - j, n - 1 - i) if reverse else (i, j)
+            matches.append(
+                {
+                    "pattern": "dictionary",
+                    "i": a,
+                    "j": b,
+                    "token": original[a : b + 1],
+                    "matched_word": word,
+                    "rank": rank,
+                    "dictionary_name": name,
+                    "reversed": reverse,
+                    "l33t": False,
+                }
+            )
+    return matches
+
+
+def _l33t_lookups(work: _Work, folded: str, original: str) -> list[dict[str, Any]]:
+    matches = []
+    for sub in enumerate_l33t_subs(relevant_l33t_subtable(folded, L33T_TABLE)):
+        if not sub:
+            break
+        subbed = "".join(sub.get(c, c) for c in folded)
+        for match in _lookups(work, subbed, original):
+            token = folded[match["i"] : match["j"] + 1]
+            if token == match["matched_word"] or len(token) <= 1:
+                continue  # no actual substitution
+            match["l33t"] = True
+            match["sub"] = {k: v for k, v in sub.items() if k in token}
+            matches.append(match)
+    return matches
+
+
+def _repeats(work: _Work, text: str) -> list[dict[str, Any]]:
+    """zxcvbn's repeat matcher, its base scored with these lists."""
+    matches = []
+    last = 0
+    while last < len(text):
+        greedy = _REPEAT.search(text, last)
+        lazy = _LAZY_BASE.search(text, last)
+        if not greedy or not lazy:
+            break
+        if len(greedy.group(0)) > len(lazy.group(0)):
+            found = greedy
+            anchored = _LAZY_BASE.fullmatch(found.group(0))
+            base = anchored.group(1) if anchored else found.group(1)
+        else:
+            found, base = lazy, lazy.group(1)
+        base_result = _analyse(work, base)
+        matches.append(
+            {
+                "pattern": "repeat",
+                "i": found.start(),
+                "j": found.end() - 1,
+                "token": found.group(0),
+                "base_token": base,
+                "base_guesses": base_result["guesses"],
+                "base_matches": base_result["sequence"],
+                "repeat_count": len(found.group(0)) / len(base),
+            }
+        )
+        last = found.end()
+    return matches
+
+
+def _analyse(work: _Work, text: str) -> dict[str, Any]:
+    folded = fold(text)
+    matches = _lookups(work, folded, text)
+    matches += _lookups(work, folded[::-1], text, reverse=True)
+    matches += _l33t_lookups(work, folded, text)
+    for name, graph in _GRAPHS.items():
+        matches += spatial_match_helper(text, graph, name)
+    # AZERTY: scored as a full keyboard (zxcvbn's own figures for QWERTY)
+    matches += spatial_match_helper(text, wordlists().azerty, "qwerty")
+    matches += _repeats(work, text)
+    matches += sequence_match(text)
+    matches += regex_match(text)
+    matches += date_match(text)
+    matches += french_date_matches(folded)
+    matches.sort(key=lambda m: (m["i"], m["j"]))
+    return dict(most_guessable_match_sequence(text, matches))
+
+
+def _score(work: _Work, text: str) -> float:
+    """zxcvbn's estimate of ``text`` (within the budget) with every list; what it found
+    is kept."""
+    work.calls += 1
+    result = _analyse(work, text)
+    for match in result["sequence"]:
+        pattern = match["pattern"]
+        if pattern == "dictionary":
+            name = match["dictionary_name"]
+            if name == "user_inputs":
+                work.found(work.personal[match["matched_word"]])
+            elif name == "service_terms":
+                work.found(Kind.SERVICE_TERM, match["matched_word"])
+            else:
+                work.found(_LIST_KINDS.get(name, Kind.COMMON_WORD), match["matched_word"])
+        elif pattern in _PATTERN_KINDS:
+            work.found(_PATTERN_KINDS[pattern])
+    return float(result["guesses_log10"])
+
+
+def _guesses_log10(work: _Work, text: str) -> float:
     if not text:
         return 0.0
     if fits_budget(text):
-        counter[0] += 1
-        return float(zxcvbn(text, user_inputs=words)["guesses_log10"])
+        return _score(work, text)  # zxcvbn's repeat matcher collapses runs and padding
     for match in _REPEAT.finditer(text):
         if len(match.group(0)) >= _REPEAT_MIN_SPAN:
             lazy = _LAZY_BASE.fullmatch(match.group(0))
@@ -131,21 +365,32 @@ def _guesses_log10(text: str, words: list[str], counter: list[int]) -> float:
             while text.startswith(base, end):
                 end += len(base)
             repeats = (end - match.start()) // len(base)
+            work.found(Kind.REPETITION)
             return (
-                _guesses_log10(text[: match.start()], words, counter)
-                + _guesses_log10(base, words, counter)
+                _guesses_log10(work, text[: match.start()])
+                + _guesses_log10(work, base)
                 + math.log10(repeats)
-                + _guesses_log10(text[end:], words, counter)
+                + _guesses_log10(work, text[end:])
             )
-    folded = text.casefold()
-    for word in words if len(folded) == len(text) else ():
+    folded = fold(text)
+    for word in work.personal_order:
         at = folded.find(word) if len(word) >= _WORD_MIN else -1
         if at >= 0 and len(word) < len(text):
             return (
-                _guesses_log10(text[:at], words, counter)
-                + _guesses_log10(text[at : at + len(word)], words, counter)
-                + _guesses_log10(text[at + len(word) :], words, counter)
+                _guesses_log10(work, text[:at])
+                + _guesses_log10(work, text[at : at + len(word)])
+                + _guesses_log10(work, text[at + len(word) :])
             )
+    run = _RUN.search(text)
+    if run is not None:
+        # padding (« !!!!!!!! ») and runs of one key, before cutting: the key, times how many
+        work.found(Kind.REPETITION)
+        return (
+            _guesses_log10(work, text[: run.start()])
+            + _guesses_log10(work, run.group(1))
+            + math.log10(len(run.group(0)))
+            + _guesses_log10(work, text[run.end() :])
+        )
     seen: dict[str, int] = {}
     total = 0.0
     for part in segments(text):
@@ -153,14 +398,134 @@ def _guesses_log10(text: str, words: list[str], counter: list[int]) -> float:
             seen[part] += 1
             continue
         seen[part] = 1
-        counter[0] += 1
-        total += float(zxcvbn(part, user_inputs=words)["guesses_log10"])
+        total += _score(work, part)
     return total + sum(math.log10(count) for count in seen.values() if count > 1)
 
 
-def estimate(password: str, user_inputs: Sequence[str] = ()) -> StrengthEstimate:
-    """Estimate the guesses needed for ``password``, at a bounded CPU cost."""
-    words = sorted({w.casefold() for w in user_inputs if w}, key=len, reverse=True)
-    counter = [0]
-    total = _guesses_log10(password, words, counter)
-    return StrengthEstimate(round(total, 3), counter[0])
+_SPLIT = re.compile(r"[\s@._\-+,/'()]+")
+_DIGITS = re.compile(r"[0-9]+")
+_ADDRESS_WORDS = frozenset(
+    {
+        "rue",
+        "avenue",
+        "boulevard",
+        "chemin",
+        "place",
+        "allee",
+        "impasse",
+        "route",
+        "quai",
+        "cours",
+        "square",
+        "voie",
+        "lieu",
+        "dit",
+        "des",
+        "les",
+        "la",
+        "le",
+        "du",
+        "de",
+        "bis",
+        "ter",
+        "cedex",
+        "france",
+    }
+)
+
+
+def _forms(value: str, kind: Kind) -> Iterable[tuple[str, Kind]]:
+    """The folded forms of one of the account's words that a password may contain."""
+    text = fold(value.strip())
+    if not text:
+        return
+    digits = "".join(_DIGITS.findall(text))
+    if kind is Kind.PHONE and len(digits) >= 6:
+        national = digits
+        if digits.startswith("33") and len(digits) == 11:
+            national = "0" + digits[2:]
+        yield from ((form, kind) for form in _phone_forms(national))
+        return
+    if kind is Kind.SUBSCRIBER_NUMBER and digits:
+        yield digits, kind
+        if len(digits) == 14:  # a SIRET's form: SIREN (9) + NIC (5), as printed
+            yield digits[:9], kind
+            for sep in " .-":
+                yield sep.join((digits[:3], digits[3:6], digits[6:9], digits[9:])), kind
+                yield sep.join((digits[:3], digits[3:6], digits[6:9])), kind
+        return
+    if kind is Kind.ADDRESS:
+        postcode = re.search(r"(?<![0-9])([0-9]{5})(?![0-9])", text)
+        if postcode:
+            yield postcode.group(1), Kind.POSTCODE
+        for part in _SPLIT.split(text):
+            if len(part) >= _WORD_MIN and not part.isdigit() and part not in _ADDRESS_WORDS:
+                yield part, Kind.ADDRESS
+        return
+    yield text, kind
+    if kind is Kind.EMAIL and "@" in text:
+        local = text.split("@", 1)[0]
+        yield local, kind
+        yield "".join(p for p in _SPLIT.split(local)), kind
+    parts = [p for p in _SPLIT.split(text) if p]
+    yield "".join(parts), kind
+    for part in parts:
+        if len(part) >= _WORD_MIN:
+            yield part, kind
+
+
+def _phone_forms(national: str) -> Iterable[str]:
+    yield national
+    if len(national) == 10 and national.startswith("0"):
+        rest = national[1:]
+        yield rest
+        yield "33" + rest
+        yield "+33" + rest
+        pairs = [national[k : k + 2] for k in range(0, 10, 2)]
+        for sep in " .-":
+            yield sep.join(pairs)
+            yield "+33" + sep + rest[0] + sep + sep.join(pairs[1:])
+
+
+def personal_forms(words: Iterable[str]) -> dict[str, Kind]:
+    """The account's words as the estimate looks them up: folded, split, in the forms
+    French numbers are written in (phone « 01 23 45 67 89 » or « +33 1… », subscriber
+    number whole or as a SIREN, postcode from the address), each with its kind (a plain
+    string is :attr:`Kind.PERSONAL`)."""
+    out: dict[str, Kind] = {}
+    for word in words:
+        if not word:
+            continue
+        kind = getattr(word, "kind", Kind.PERSONAL)
+        for form, form_kind in _forms(str(word), kind):
+            for variant in fold_forms(form):
+                if len(variant) >= _WORD_MIN and len(variant) <= WORD_MOST:
+                    out.setdefault(variant, form_kind)
+    return out
+
+
+def _named_words(findings: list[Finding], length: int) -> tuple[Finding, ...]:
+    """Keep the words of public lists only while they cover at most half the password."""
+    covered = sum(len(f.word) for f in findings if f.word)
+    if covered * 2 <= length:
+        return tuple(findings)
+    return tuple(dict.fromkeys(Finding(f.kind) for f in findings))
+
+
+def estimate(password: str, user_inputs: Sequence[str] = (), *, terms: Sequence[str] | None = None) -> StrengthEstimate:
+    """Estimate the guesses needed for ``password``, at a bounded CPU cost, with the
+    English and French lists, the service ``terms`` (default: the built-in list) and the
+    account's words ``user_inputs`` (:class:`PersonalWord` tells their kinds)."""
+    personal = personal_forms(user_inputs)
+    terms_dict = ranked_terms(tuple(default_terms() if terms is None else terms))
+    longest = max([WORD_MOST, *map(len, terms_dict)]) if terms_dict else WORD_MOST
+    work = _Work(personal, sorted(personal, key=len, reverse=True), terms_dict, longest)
+    total = _guesses_log10(work, password)
+    return StrengthEstimate(round(total, 3), work.calls, _named_words(work.findings, len(password)))
+
+
+def warm() -> None:
+    """Load the lists (once per process: a session worker does it before forking)."""
+    wordlists()
+    default_terms()
+    estimate("Un mot de passe pour charger les listes 2026")

@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 
 from domain import accounts, decoys
 from domain.accounts import AccountCard, personal_words
+from domain.breach import BreachVerdict
 from domain.expiry import ExpiryStatus
 from domain.hashing import usable_secret
 from domain.mail import Recipient, SupportLine, password_changed_email, procedure_locked_email
@@ -403,9 +404,12 @@ def _apply_new_password(
     words: tuple[str, ...],
     procedure: str,
     client_address: str | None,
+    breach: BreachVerdict | None = None,
 ) -> ChangeResult:
     """Policy (server side, history included), then the change and its email, in the
-    caller's unit of work, from ``expected_version`` only. Commits nothing."""
+    caller's unit of work, from ``expected_version`` only. Commits nothing. ``breach``:
+    the breached-password check, asked before the unit of work (it may take a second,
+    and no lock is held meanwhile)."""
     account = uow.session.get(Account, account_id)
     if account is None or account.credentials_version != expected_version:
         return ChangeResult(ChangeStatus.STALE, account_id=account_id)
@@ -416,6 +420,7 @@ def _apply_new_password(
         confirmation,
         personal_words=words,
         is_previous=lambda text: any(services.hasher.verify(h, text).ok for h in previous),
+        breach=breach,
     )
     if not result.accepted:
         return ChangeResult(ChangeStatus.REFUSED, result.violations, account_id=account_id)
@@ -463,6 +468,7 @@ def set_forgotten_password(
     unusable = _not_unicode({"password": password, "confirmation": confirmation})
     if unusable is not None:
         return ChangeResult(ChangeStatus.UNUSABLE, account_id=account_id, unusable=unusable)
+    breach = services.breach_verdict(password, confirmation)
     with services.uow(locks=(f"credentials:{account_id}",)) as uow:
         result = _apply_new_password(
             services,
@@ -474,6 +480,7 @@ def set_forgotten_password(
             words=words,
             procedure="forgot",
             client_address=client_address,
+            breach=breach,
         )
         if result.changed:
             uow.commit()
@@ -494,6 +501,7 @@ def change_expired_password(
     unusable = _unusable(email=email, secrets={"old": old}) or _not_unicode({"new": new, "confirmation": confirmation})
     if unusable is not None:
         return ChangeResult(ChangeStatus.UNUSABLE, unusable=unusable)
+    breach = services.breach_verdict(new, confirmation)
     with services.uow(locks=_login_locks(services, email, client_address)) as uow:
         check, account = _check_password(services, uow, email, old, client_address)
         if check.status is PasswordStatus.THROTTLED:
@@ -515,6 +523,7 @@ def change_expired_password(
             words=personal_words(account),
             procedure="expired",
             client_address=client_address,
+            breach=breach,
         )
         uow.commit()  # the right old password clears its failures, even when the new one is refused
     return result
@@ -543,6 +552,7 @@ def change_signed_in_password(
     if unusable is not None:
         return ChangeResult(ChangeStatus.UNUSABLE, account_id=account_id, evaluated=False, unusable=unusable)
     locks = (*_answer_locks(services, email, client_address), f"credentials:{account_id}")
+    breach = services.breach_verdict(new, confirmation)
     with services.uow(locks=locks) as uow:
         reason = _standing(services, uow, account_id, signed_in_version)
         if reason is not None:
@@ -574,6 +584,7 @@ def change_signed_in_password(
             words=personal_words(account, normalise_answer(answer)),
             procedure="change",
             client_address=client_address,
+            breach=breach,
         )
         uow.commit()  # a right answer clears the failures, even when the new password is refused
     return result

@@ -22,7 +22,8 @@ from textual.widgets import Checkbox, Input, Static
 
 from domain.demo import DemoAccount
 from domain.i18n import Translator
-from domain.policy import MeterLevel
+from domain.policy import MeterReading
+from domain.session import messages as m
 from domain.session.intents import Back, Intent
 from domain.session.states import Step
 from domain.session.views import Note, PasswordRules, Severity, View
@@ -56,7 +57,7 @@ class Frontend:
     """What the app gives every screen besides the view."""
 
     t: Translator
-    estimate: Callable[[str], MeterLevel | None]
+    estimate: Callable[[str], MeterReading | None]
     """What the strength meter shows for a new password (blocking: the meter runs it in
     a thread)."""
     demo_accounts: tuple[DemoAccount, ...] = ()
@@ -163,6 +164,7 @@ class StepScreenMixin:
             "At least {min} characters, different from your previous password. "
             "Level Weak is refused; Medium and Strong are accepted."
         ).format(min=rules.min_length)
+        text += " " + _(m.RULES_AVOID)
         if rules.letters_and_digits_only:
             text += " " + _("Letters and digits only: no spaces, no accented letters.")
         return text

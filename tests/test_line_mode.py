@@ -94,7 +94,7 @@ def test_forgot_password_with_a_wrong_answer_and_a_weak_password(services: Servi
     assert asked.count("Votre réponse à la question de confiance :") == 2
     # the weak password: its level, the refusals, the prompt again
     assert "Niveau de sécurité : Trop court (refusé)" in text  # 10 characters: too short, whatever its strength
-    assert "Niveau de sécurité : Fort (accepté)" in text
+    assert "Niveau de sécurité : Moyen (accepté)" in text
     assert asked.count("Nouveau mot de passe (20 caractères minimum) :") == 2
     assert "Étape 4 sur 4 : Récapitulatif" in text
     assert "Votre nouveau mot de passe est valable jusqu'au " in text
@@ -114,10 +114,10 @@ def test_the_meter_says_too_short_under_the_minimum_length(services: Services, d
     io, mode, _how = session(services, ["2", LILA, "Paul", "Tournesol-Violon", NEW_PASSWORD, NEW_PASSWORD, "", "4"])
     text = io.text
     assert "Niveau de sécurité : Trop court (refusé)" in text
-    assert "Niveau de sécurité : Moyen" not in text
+    assert text.count("Niveau de sécurité : Moyen") == 1  # NEW_PASSWORD's, not the 16 characters'
     assert "Erreur : Le mot de passe doit comporter au moins 20 caractères (il en a 16)." in text
     levels = [e.detail for e in timeline(services, mode.core.reference)[1] if (e.kind, e.name) == ("shown", "meter")]
-    assert levels == [{"level": "too_short"}, {"level": "fort"}]
+    assert levels == [{"level": "too_short"}, {"level": "moyen"}]
 
 
 def test_the_email_typed_at_the_login_is_offered_and_kept(services: Services, demo: object) -> None:
@@ -326,3 +326,19 @@ def test_the_fallback_and_the_advice_follow_the_sheets(services: Services, demo:
     assert any("technique de la phrase « Un tien vaut mieux que deux tu l'auras » : 1tvmq2t1'A." in a for a in advice)
     assert any("au moins 20 : prenez une phrase plus longue" in a for a in advice)
     assert any("configurer votre navigateur pour qu'il ne se souvienne pas des mots de passe" in a for a in advice)
+
+
+def test_the_rules_come_before_the_first_key_and_a_refusal_says_why(services: Services, demo: object) -> None:
+    """Issue 16: what is refused is said before the password is asked; a weak one is
+    refused with its reasons in words, never with the password itself."""
+    weak = "lundimardimercredijeudi"
+    io, mode, _how = session(services, ["2", LILA, "Paul", weak, NEW_PASSWORD, NEW_PASSWORD, "", "4"])
+    text = io.text
+    rules = text.index("Sont refusés comme faibles : mots et noms courants")
+    assert rules < text.index("Nouveau mot de passe (20 caractères minimum)")
+    assert "Niveau de sécurité : Faible (refusé)" in text
+    refusal = next(line for line in text.splitlines() if "trop faible" in line)
+    assert "il contient un jour, un mois ou un nombre en toutes lettres" in refusal
+    assert weak not in text
+    meters = [e.detail for e in timeline(services, mode.core.reference)[1] if (e.kind, e.name) == ("shown", "meter")]
+    assert meters[0] == {"level": "faible", "reasons": ["word_sequence"]}

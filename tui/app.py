@@ -30,6 +30,7 @@ from domain.services import Services
 from domain.session import SessionCore, View
 from domain.session.intents import EndSession, Intent, OpenAdvice, Tick
 from domain.settings import Language
+from domain.strength import warm as warm_strength
 from screens import SCREENS
 from screens.base import Frontend, IntentWanted, ScreenResized, StepDialog, StepScreen, StepScreenMixin
 from screens.demo_accounts import DemoAccountsScreen
@@ -190,6 +191,9 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
         self._logged_size = (self.size.width, self.size.height)  # the session's start says it
         self.show(self.core.view())
         self.set_interval(TICK_SECONDS, self._tick)
+        # the word lists load off the event loop, long before a new password is typed
+        # (at once in a session forked from the worker, which loaded them before)
+        self.run_worker(asyncio.to_thread(warm_strength), group="warm", exit_on_error=False)
         if self.steady_cursor:
             self.call_after_refresh(self.show_steady_cursor)
 
@@ -355,7 +359,7 @@ class MotDePasseApp(CursorFollowsFocus, App[None]):
     def on_strength_meter_changed(self, message: StrengthMeter.Changed) -> None:
         message.stop()
         if self._core is not None:
-            self._core.meter_shown(message.level)
+            self._core.meter_shown(message.level, message.reasons)
 
     def on_resize(self, event: events.Resize) -> None:
         """The journal says the new size (``self.size`` may still be the old one here);

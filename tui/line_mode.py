@@ -39,6 +39,7 @@ from typing import Any
 
 from domain.demo import CASES, DemoAccount
 from domain.i18n import N_, Translator, parse_language
+from domain.policy import Findings, MeterLevel
 from domain.services import Services
 from domain.session import SessionCore, Step, View
 from domain.session import messages as m
@@ -766,6 +767,7 @@ class LineMode:
             lines.append(self.t.format(detail.memorable, min=detail.min_length))
             lines.append(_(detail.browser))
         if view.rules is not None:
+            lines.append(_(m.RULES_AVOID))
             lines.append(self.t.format(ADVICE_HINT, advice=_(m.ADVICE)))
         return lines
 
@@ -926,7 +928,9 @@ class LineMode:
         if level is not None:
             verdict = self._(ACCEPTED if level.accepted and not notes else REFUSED)
             self.say(self.t.format(STRENGTH, level=self._(level.label), verdict=verdict))
-            self.core.meter_shown(level)
+            found = [dict(note.params).get("reasons") for note in notes]
+            reasons = next((r.codes for r in found if isinstance(r, Findings)), ())
+            self.core.meter_shown(level, reasons if level is MeterLevel.FAIBLE else ())
         for note in notes:
             self.say(self.note(note))
         return bool(notes)

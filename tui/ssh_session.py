@@ -272,7 +272,7 @@ def prepare(settings: Settings) -> None:
     import tui.line_support
     import tui.support_app  # noqa: F401
     from domain.hashing import SecretHasher
-    from domain.strength import estimate
+    from domain.strength import warm
     from screens.widgets.textual_adapter import share_css_parsing
 
     for language in ("fr", "en"):
@@ -282,7 +282,7 @@ def prepare(settings: Settings) -> None:
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
-    estimate("Un mot de passe pour charger les dictionnaires 2026")
+    warm()  # the English and French lists, AZERTY, the built-in service terms
     share_css_parsing()
     rehearse(settings)
 

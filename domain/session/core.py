@@ -27,7 +27,7 @@ from domain.accounts import AccountCard
 from domain.captcha import Captcha
 from domain.hashing import usable_secret
 from domain.journal import Journal
-from domain.policy import MeterLevel
+from domain.policy import MeterLevel, MeterReading
 from domain.services import Services
 from domain.session import messages as m
 from domain.session.intents import EndSession, Intent
@@ -77,7 +77,7 @@ class SessionCore:
         changed what does not invalidate a form (a box ticked, the CAPTCHA spelled)."""
         self._view = render(self, Move(self._trail, focus="email"), revision=0)
         self._typed = TypingProgress(self.journal)
-        self._meter: MeterLevel | None = None
+        self._meter: tuple[MeterLevel, tuple[str, ...]] | None = None
         """The meter level journaled last at this step."""
         self._captcha_serial = 0
         """The last CAPTCHA a front end showed (journaled once each)."""
@@ -116,14 +116,15 @@ class SessionCore:
             return None
         return self.services.policy.strength(password, words)
 
-    def meter(self, password: str) -> MeterLevel | None:
+    def meter(self, password: str) -> MeterReading | None:
         """What the live strength meter shows for ``password`` at the current step (None:
         empty, or no new password here): « too short » under the minimum length, else
-        the strength level. Blocking (bounded CPU): call from a worker thread."""
+        the strength level, with the reasons when it is refused. Blocking (bounded CPU):
+        call from a worker thread."""
         words = getattr(self._trail[-1], "words", None)
         if words is None:
             return None
-        return self.services.policy.meter(password, words)
+        return self.services.policy.reading(password, words)
 
     def precheck_new_password(self, password: str) -> tuple[MeterLevel | None, tuple[Note, ...]]:
         """What the policy says of a new password typed at the current step before its
@@ -134,7 +135,8 @@ class SessionCore:
         words = getattr(self._trail[-1], "words", None)
         if words is None or unusable_text_value(password):
             return None, ()
-        result = self.services.policy.check(password, password, personal_words=words)
+        breach = self.services.breach_verdict(password, password)
+        result = self.services.policy.check(password, password, personal_words=words, breach=breach)
         return result.meter, violation_notes(result.violations)
 
     # What only a front end sees, journaled (never a secret, never a character typed)
@@ -151,14 +153,18 @@ class SessionCore:
         """Journal the typing not journaled yet."""
         self._typed.flush()
 
-    def meter_shown(self, level: MeterLevel | None) -> None:
-        """The front end's strength meter shows ``level`` now (journaled when it changes;
-        the level's name only)."""
-        if level is None or level is self._meter:
+    def meter_shown(self, level: MeterLevel | None, reasons: tuple[str, ...] = ()) -> None:
+        """The front end's strength meter shows ``level`` now, refused for ``reasons``
+        (journaled when it changes: the level's name and the reasons' codes only, never
+        a word)."""
+        if level is None or (level, reasons) == self._meter:
             return
-        self._meter = level
+        self._meter = (level, reasons)
         self.flush_typing()
-        self.journal.record("shown", "meter", level=level.value)
+        if reasons:
+            self.journal.record("shown", "meter", level=level.value, reasons=list(reasons))
+        else:
+            self.journal.record("shown", "meter", level=level.value)
 
     def captcha_shown(self) -> None:
         """A front end shows the current CAPTCHA: its lifetime counts from now, and a new

@@ -92,6 +92,12 @@ CONFIRM_CHANGES = N_("Confirm the changes")
 CANCEL = N_("Cancel")
 BACK_HOME = N_("Back to the home page")
 ADVICE = N_("Advice against identity theft")
+RULES_AVOID = N_(
+    "Refused as weak: common words and names (French or English), keyboard rows, dates, "
+    "repetitions, the service's words and your own details (name, email, phone, subscriber "
+    "number, address)."
+)
+"""Said with the rules before the first key is typed (the meter then says which)."""
 
 # « Je ne peux pas mener à bien cette procédure »: what each procedure needs and the way
 # out its sheet names (seed 000 §1.2, §1.5, §3 for the expired password; seeds 001 and 003

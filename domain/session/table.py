@@ -192,7 +192,8 @@ def check_captcha(core: SessionCore, state: State, typed: str, outcome: str) -> 
 
 
 def refused_password(core: SessionCore, result: ChangeResult, lengths: dict[str, str]) -> Move:
-    core.outcome("password_refused", reasons=list(result.reasons), **lengths)
+    weak = [code for v in result.violations for code in v.finding_codes]
+    core.outcome("password_refused", reasons=list(result.reasons), **({"weak": weak} if weak else {}), **lengths)
     return stay(core, notes=violation_notes(result.violations), resets=(("confirm", ""),), focus="new")
 
 
@@ -335,7 +336,7 @@ def forgot_answer(core: SessionCore, state: ForgotQuestion, intent: SubmitAnswer
     card = check.account
     assert card is not None
     core.outcome("answer_accepted")
-    words = (*personal_words(card), normalise_answer(intent.answer))
+    words = personal_words(card, normalise_answer(intent.answer))
     new = ForgotNewPassword(state.email, state.question, card.id, card.credentials_version, words)
     return push(core, new, resets=(("new", ""), ("confirm", "")), focus="new")
 

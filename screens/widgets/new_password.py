@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label
 
 from domain.i18n import Translator
-from domain.policy import MeterLevel
+from domain.policy import MeterReading
 from screens.widgets.safe_input import SafeInput
 from screens.widgets.strength_meter import StrengthMeter
 
@@ -37,7 +37,7 @@ class NewPasswordFields(Vertical):
         t: Translator,
         *,
         max_length: int,
-        estimate: Callable[[str], MeterLevel | None],
+        estimate: Callable[[str], MeterReading | None],
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -74,13 +74,13 @@ class NewPasswordFields(Vertical):
 
     async def _update_meter(self, value: str) -> None:
         await asyncio.sleep(METER_DEBOUNCE_SECONDS)
-        level = await asyncio.to_thread(self._estimate, value)
+        reading = await asyncio.to_thread(self._estimate, value)
         fields = self.query("#new").results(Input)
         meters = self.query(StrengthMeter)
         if not self.is_attached or not fields or not meters:
             return  # the step was left while the estimate ran (Escape right after typing)
         if next(iter(fields)).value == value:
-            meters.first().level = level
+            meters.first().reading = reading
 
     @on(Button.Pressed, "#password-help")
     def _help(self, event: Button.Pressed) -> None:

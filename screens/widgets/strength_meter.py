@@ -7,8 +7,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from domain.i18n import Translator
-from domain.policy import MeterLevel
+from domain.i18n import N_, Translator
+from domain.policy import MeterLevel, MeterReading
 
 _BAR_WIDTH = 24
 _FILLED = {None: 0, MeterLevel.TOO_SHORT: 4, MeterLevel.FAIBLE: 8, MeterLevel.MOYEN: 16, MeterLevel.FORT: 24}
@@ -23,28 +23,37 @@ _STYLE = {
 
 class StrengthMeter(Widget):
     """Shows ``Niveau de sécurité : Moyen (accepté) [████████░░░░]`` (« Trop court
-    (refusé) » under the minimum length: the policy's rule, :class:`MeterLevel`)."""
+    (refusé) » under the minimum length: the policy's rule, :class:`MeterLevel`), and
+    under it, when the level is refused, why: « Ce mot de passe est trop faible : il
+    contient une date… » (never a character of the password itself)."""
 
     DEFAULT_CSS = """
-    StrengthMeter { height: 1; width: 1fr; }
+    StrengthMeter { height: auto; width: 1fr; }
     """
 
     class Changed(Message):
-        """The meter shows another level (for the journal: the level, never the password)."""
+        """The meter shows another reading (for the journal: the level and the reasons'
+        codes, never the password nor a word of it)."""
 
-        def __init__(self, level: MeterLevel | None) -> None:
+        def __init__(self, level: MeterLevel | None, reasons: tuple[str, ...] = ()) -> None:
             super().__init__()
             self.level = level
+            self.reasons = reasons
 
-    level: reactive[MeterLevel | None] = reactive(None)
-    """The level to show; None while the field is empty."""
+    reading: reactive[MeterReading | None] = reactive(None)
+    """The reading to show; None while the field is empty."""
 
     def __init__(self, t: Translator, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._t = t
 
-    def watch_level(self, level: MeterLevel | None) -> None:
-        self.post_message(self.Changed(level))
+    @property
+    def level(self) -> MeterLevel | None:
+        return None if self.reading is None else self.reading.level
+
+    def watch_reading(self, reading: MeterReading | None) -> None:
+        reasons = reading.reasons.codes if reading is not None and reading.reasons is not None else ()
+        self.post_message(self.Changed(self.level, reasons))
 
     def describe(self) -> str:
         """The meter in words, as a screen reader would read it."""
@@ -54,9 +63,24 @@ class StrengthMeter(Widget):
         verdict = _("accepted") if self.level.accepted else _("refused")
         return _("Security level: {level} ({verdict})").format(level=_(self.level.label), verdict=verdict)
 
+    def advice(self) -> str:
+        """Why the level is refused (empty when it is not, or while too short: the rule
+        above the field says the length)."""
+        reasons = self.reading.reasons if self.reading is not None else None
+        if reasons is None or self.level is MeterLevel.TOO_SHORT:
+            return ""
+        return self._t.format(WEAK_ADVICE, reasons=reasons)
+
     def render(self) -> Text:
         filled = _FILLED[self.level]
         text = Text(self.describe() + "  ")
         text.append("█" * filled, style=_STYLE[self.level])
         text.append("░" * (_BAR_WIDTH - filled))
+        advice = self.advice()
+        if advice:
+            text.append("\n" + advice)
         return text
+
+
+WEAK_ADVICE = N_("Too weak: {reasons}.")
+"""Under the meter, when it refuses (the reasons: ``domain.policy.Findings``)."""

@@ -532,7 +532,7 @@ def test_refused_passwords_write_nothing(
 
 
 def test_the_security_answer_counts_as_a_personal_word(services, demo) -> None:
-    password = "MedorMedor-Tambour75"  # Moyen in general, Faible for the owner of Médor
+    password = "MedorMedor-Tambour7591"  # Moyen in general, Faible for the owner of Médor
     assert services.policy.strength(password) is not StrengthLevel.FAIBLE
     core = reach_new_password(services, HUGO, "Médor")
     assert core.estimate(password) is StrengthLevel.FAIBLE

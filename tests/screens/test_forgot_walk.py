@@ -390,3 +390,29 @@ async def test_keys_typed_ahead_go_to_the_next_field(tmp_path: Path, separator: 
         assert app.screen.query_one("#email", Input).value == LILA
         assert app.screen.query_one("#password", Input).value == secret
     services.close()
+
+
+async def test_the_meter_says_why_a_password_is_refused(tmp_path: Path) -> None:
+    """Issue 16: the rules are on screen before the first key; a weak password gets its
+    reasons under the meter, in words, never the password itself."""
+    from screens.widgets.strength_meter import StrengthMeter
+
+    services = make_services(tmp_path)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_new_password(pilot, app, keyboard=False)
+        assert "suites de touches du clavier" in screen_text(app)
+        meter = app.screen.query_one(StrengthMeter)
+        weak = "azertyuiopqsdfghjklmwxcvbn"
+        await type_text(pilot, weak)
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert "Faible (refusé)" in meter.describe()
+        assert meter.advice() == "Trop faible\u00a0: il contient une suite de touches du clavier."
+        rendered = str(meter.render())
+        assert "il contient une suite de touches du clavier" in rendered and weak not in rendered
+        await type_text(pilot, "-Grenouille-Zinc-Ombrelle-73")
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert meter.level is not None and meter.level.accepted and meter.advice() == ""
+    services.close()
