@@ -15,9 +15,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlmodel import col, delete, select
 
+from domain.findings import Finding, Kind
 from domain.i18n import N_, Translator
 from domain.journal import unpack
 from domain.models import JournalEvent, SessionRecord
+from domain.policy import Findings
 from domain.services import Services
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
@@ -121,6 +123,8 @@ _PASSWORD_REASONS: dict[str, str] = {
     "confirmation_mismatch": N_("the confirmation differs"),
     "same_as_previous": N_("the same as the previous one"),
     "too_weak": N_("too weak"),
+    "breached": N_("found in known data breaches"),
+    "breach_check_unavailable": N_("the breach check did not answer (fail-closed)"),
     "stale": N_("the form was out of date"),
     "unusable_text": N_("characters that cannot be used"),
 }
@@ -163,12 +167,25 @@ _FIELDS: dict[str, str] = {
 }
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def _weak(codes: object, t: Translator) -> str:
+    """Why a password was weak, from the journal's codes (which never hold a word)."""
+    if not isinstance(codes, list):
+        return ""
+    kinds = [_KINDS[code] for code in codes if isinstance(code, str) and code in _KINDS]
+    return Findings(tuple(Finding(kind) for kind in kinds)).render(t) if kinds else ""
+
+
 def _shown(event: Event, t: Translator) -> str | None:
     """What the user was shown or typed, between two outcomes (never a character)."""
     detail = event.detail
     if event.name == "meter":
         level = str(detail.get("level", ""))
-        return t._(_METER[level]) if level in _METER else None
+        shown = t._(_METER[level]) if level in _METER else None
+        weak = _weak(detail.get("reasons"), t)
+        return f"{shown} — {weak}" if shown and weak else shown
     if event.name == "captcha_new":
         return t._("New CAPTCHA picture shown")
     if event.name == "typing":
@@ -200,6 +217,8 @@ def describe(event: Event, t: Translator, tz: tzinfo) -> str | None:
         listed = detail.get("reasons")
         reasons = [str(r) for r in listed] if isinstance(listed, list) else []
         words = ", ".join(t._(_PASSWORD_REASONS[r]) if r in _PASSWORD_REASONS else r for r in reasons)
+        weak = _weak(detail.get("weak"), t)
+        words = f"{words} — {weak}" if weak else words
         return t._("New password refused: {reasons}").format(reasons=words)
     if event.name == "captcha_spelled":
         return t._("CAPTCHA spelled out") if detail.get("shown") else t._("CAPTCHA picture shown again")

@@ -1,22 +1,36 @@
-"""Password strength with a bounded cost.
+"""Password strength with a bounded cost, in French and English.
 
-zxcvbn (the pure-Python port) is exact but its cost explodes on some inputs: the l33t
-matcher enumerates the substitution tables of the l33t-able characters present, then
-re-runs the dictionary matchers over every substring for each table, so its work grows as
-``(tables + 1) * n²``. A 22-character string of distinct l33t symbols
-(``4@8(6<{[3&9#1!|0$5+7%2``) costs ~0.15 s of CPU here, the same at 72 characters ~1.6 s,
-and zxcvbn refuses inputs longer than 72 characters.
+The method is zxcvbn's (the pure-Python port, 4.5): find every pattern in the password,
+then the cheapest way to cover it, in guesses. Its matchers and scoring are used as they
+are, with more data and two matchers of our own:
 
-The method, measured in ``bench/strength.py`` and explained in ``docs/PERFORMANCE.md``:
+* **words** are looked up in one table of every list (``domain.wordlists``: zxcvbn's
+  English lists, the French lists, the service terms, the account's own words in their
+  French forms), on the password **folded** one character for one (case, accents), and
+  only for substrings up to ``WORD_MOST`` characters, so a lookup costs the same whatever
+  the number of lists; forwards, reversed and with zxcvbn's l33t substitutions;
+* **keyboard rows** on zxcvbn's graphs plus AZERTY; **dates** in zxcvbn's numeric forms
+  plus French dates in words (« 14juillet1789 », « 1er janvier »);
+* **repeats** by zxcvbn's method, their base scored with every list.
+
+What the cheapest cover is made of becomes :class:`~domain.findings.Finding` s: the
+reasons a refusal gives (a word is named only from a public list, and only while the
+words named cover at most half of the password).
+
+The cost: the l33t matcher tries every substitution table of the l33t-able characters
+present, and re-runs the dictionary lookups for each, so the work grows as
+``(tables + 1) * n * WORD_MOST``; zxcvbn alone grows as ``(tables + 1) * n²`` and refuses
+inputs over 72 characters. The method, measured in ``bench/strength.py`` and explained in
+``docs/PERFORMANCE.md``:
 
 * a password whose work fits a budget (``(tables + 1) * n <= COST_PER_CHAR`` and
-  ``n <= SEGMENT_MAX``) is scored by zxcvbn as it is: that is every password people
-  usually type, dates and digits included, so their score is zxcvbn's own;
-* a longer or costlier one is cut. First, the account's own words (names, email,
-  numbers) found anywhere in it are cut out and scored on their own, so personal data
-  stays weak at any length — after a run that repeats one base (``(.+)\1+``, at least 8
-  code points) has been scored as its base plus ``log10(repetitions)``, as zxcvbn's
-  repeat matcher would; what remains is cut into **segments** that each fit the budget,
+  ``n <= SEGMENT_MAX``) is scored as it is: that is every password people usually type,
+  dates and digits included;
+* a longer or costlier one is cut. First a run that repeats one base (``(.+)\1+``, at
+  least 8 code points) is scored as its base plus ``log10(repetitions)``, as zxcvbn's
+  repeat matcher would; then the account's own words found anywhere in it are cut out
+  and scored on their own, so personal data stays weak at any length; then runs of one
+  key (padding); what remains is cut into **segments** that each fit the budget,
   preferably just after a blank or punctuation so words stay whole;
 * the estimates of the parts are combined the way zxcvbn combines the matches of one
   password: their guesses multiply, i.e. their log10 add. A segment equal to an earlier
@@ -27,7 +41,7 @@ Because the budget is per character, the total work is linear in the length: at 
 measured worst case). Effect on scores: patterns that cross a cut are lost (a dictionary
 word split in two counts as brute force, which scores higher), while personal words and
 repetitions found before cutting score lower than zxcvbn would give them inside a longer
-match; the tests and the benchmark check that levels agree on typical passwords.
+match. Within the budget the estimate is never above zxcvbn's own (a property test).
 """
 
 from __future__ import annotations

@@ -340,5 +340,13 @@ def test_the_rules_come_before_the_first_key_and_a_refusal_says_why(services: Se
     refusal = next(line for line in text.splitlines() if "trop faible" in line)
     assert "il contient un jour, un mois ou un nombre en toutes lettres" in refusal
     assert weak not in text
-    meters = [e.detail for e in timeline(services, mode.core.reference)[1] if (e.kind, e.name) == ("shown", "meter")]
-    assert meters[0] == {"level": "faible", "reasons": ["word_sequence"]}
+    events = timeline(services, mode.core.reference)[1]
+    meters = [e for e in events if (e.kind, e.name) == ("shown", "meter")]
+    assert meters[0].detail == {"level": "faible", "reasons": ["word_sequence"]}
+    # support staff read the reasons in the replay, from the codes (the journal has no word)
+    from domain.i18n import Translator
+    from domain.replay import describe
+
+    said = describe(meters[0], Translator("fr"), services.tz)
+    assert said is not None and "un jour, un mois ou un nombre en toutes lettres" in said
+    assert all(weak not in str(e.detail) for e in events)
