@@ -99,10 +99,16 @@ def shared_rank(rank: int) -> int:
 
 
 def _add(ranks: dict[str, int], sources: dict[str, str], name: str, words: Iterable[str]) -> None:
+    rank = 0
     for position, word in enumerate(words, 1):
-        rank = shared_rank(position)
-        for form in (word,) if word.isascii() and word.islower() else fold_forms(word):
-            if rank < ranks.get(form, 1 << 30):
+        if position <= 100 or position % 10 == 0:  # a new rank only where it can change
+            rank = shared_rank(position)
+        plain = word.isascii() and word.islower()
+        for form in (word,) if plain else fold_forms(word):
+            if form not in ranks:
+                ranks[form] = rank
+                sources[form] = name
+            elif rank < ranks[form]:
                 ranks[form] = rank
                 sources[form] = name
 

@@ -70,6 +70,14 @@ def test_the_data_says_where_it_comes_from() -> None:
     assert "ODC-BY" in (DATA / "NOTICE-language-fr.md").read_text(encoding="utf-8")
 
 
+def test_ranks_are_few_shared_objects() -> None:
+    """A forked session's lookups write the reference counts of the ranks they return:
+    a few hundred shared objects, not one per word (docs/PERFORMANCE.md)."""
+    ranks = wordlists().ranks.values()
+    assert len({id(rank) for rank in ranks}) < 1000
+    assert len(wordlists().ranks) > 130_000
+
+
 def test_no_word_is_longer_than_the_lookup_window() -> None:
     assert max(map(len, wordlists().ranks)) <= WORD_MOST
 
