@@ -37,7 +37,8 @@ inputs over 72 characters. The method, measured in ``bench/strength.py`` and exp
   one adds only ``log10(repetitions + 1)``.
 
 Because the budget is per character, the total work is linear in the length: at most
-``COST_PER_CHAR * n`` units whatever the characters (see docs/PERFORMANCE.md for the
+``COST_PER_CHAR * n`` units whatever the characters, and over 128 characters the budget
+per character shrinks so that the total stays ``COST_TOTAL`` (see docs/PERFORMANCE.md for the
 measured worst case). Effect on scores: patterns that cross a cut are lost (a dictionary
 word split in two counts as brute force, which scores higher), while personal words and
 repetitions found before cutting score lower than zxcvbn would give them inside a longer
@@ -91,8 +92,18 @@ def substitutions(l33t: frozenset[str]) -> int:
     return len(enumerate_l33t_subs(relevant_l33t_subtable("".join(sorted(l33t)), L33T_TABLE)))
 
 
-def _cost_ok(length: int, l33t: frozenset[str]) -> bool:
-    return length <= SEGMENT_MAX and (substitutions(l33t) + 1) * length <= COST_PER_CHAR
+COST_TOTAL = COST_PER_CHAR * 128
+"""The work of the longest password at the full budget per character (128, the default
+maximum length). A longer one gets a smaller budget per character, so that its total
+work stays the same: ``per_char = min(COST_PER_CHAR, COST_TOTAL // length)``."""
+
+
+def budget_per_char(length: int) -> int:
+    return min(COST_PER_CHAR, COST_TOTAL // max(1, length))
+
+
+def _cost_ok(length: int, l33t: frozenset[str], per_char: int = COST_PER_CHAR) -> bool:
+    return length <= SEGMENT_MAX and (substitutions(l33t) + 1) * length <= per_char
 
 
 class StrengthLevel(enum.IntEnum):
@@ -141,7 +152,7 @@ class StrengthEstimate:
         return StrengthLevel.FAIBLE
 
 
-def segments(password: str) -> list[str]:
+def segments(password: str, per_char: int = COST_PER_CHAR) -> list[str]:
     """Cut a password into segments whose matching cost is bounded (see module doc)."""
     parts: list[str] = []
     start = 0
@@ -152,7 +163,7 @@ def segments(password: str) -> list[str]:
         while end < len(password):
             char = password[end]
             grown = l33t | {char} if char in L33T_CHARS else l33t
-            if end > start and not _cost_ok(end - start + 1, grown):
+            if end > start and not _cost_ok(end - start + 1, grown, per_char):
                 break
             l33t = grown
             end += 1
@@ -172,9 +183,9 @@ _REPEAT_MIN_SPAN = 8
 _WORD_MIN = 3
 
 
-def fits_budget(text: str) -> bool:
+def fits_budget(text: str, per_char: int = COST_PER_CHAR) -> bool:
     """Whether the matchers may score ``text`` as it is, within the cost budget."""
-    return _cost_ok(len(text), frozenset(L33T_CHARS.intersection(text)))
+    return _cost_ok(len(text), frozenset(L33T_CHARS.intersection(text)), per_char)
 
 
 # French dates written in words: « 14juillet1789 », « 1er janvier », « 3 mars 90 ».
@@ -238,6 +249,8 @@ class _Work:
     personal_order: list[str]
     terms: dict[str, int]
     longest: int
+    per_char: int = COST_PER_CHAR
+    """The budget per character for this password (:func:`budget_per_char`)."""
     calls: int = 0
     findings: list[Finding] = field(default_factory=list)
 
@@ -369,7 +382,7 @@ def _score(work: _Work, text: str) -> float:
 def _guesses_log10(work: _Work, text: str) -> float:
     if not text:
         return 0.0
-    if fits_budget(text):
+    if fits_budget(text, work.per_char):
         return _score(work, text)  # zxcvbn's repeat matcher collapses runs and padding
     for match in _REPEAT.finditer(text):
         if len(match.group(0)) >= _REPEAT_MIN_SPAN:
@@ -407,7 +420,7 @@ def _guesses_log10(work: _Work, text: str) -> float:
         )
     seen: dict[str, int] = {}
     total = 0.0
-    for part in segments(text):
+    for part in segments(text, work.per_char):
         if part in seen:
             seen[part] += 1
             continue
@@ -533,7 +546,7 @@ def estimate(password: str, user_inputs: Sequence[str] = (), *, terms: Sequence[
     personal = personal_forms(user_inputs)
     terms_dict = ranked_terms(tuple(default_terms() if terms is None else terms))
     longest = max([WORD_MOST, *map(len, terms_dict)]) if terms_dict else WORD_MOST
-    work = _Work(personal, sorted(personal, key=len, reverse=True), terms_dict, longest)
+    work = _Work(personal, sorted(personal, key=len, reverse=True), terms_dict, longest, budget_per_char(len(password)))
     total = _guesses_log10(work, password)
     return StrengthEstimate(round(total, 3), work.calls, _named_words(work.findings, len(password)))
 

@@ -105,10 +105,7 @@ def _add(ranks: dict[str, int], sources: dict[str, str], name: str, words: Itera
             rank = shared_rank(position)
         plain = word.isascii() and word.islower()
         for form in (word,) if plain else fold_forms(word):
-            if form not in ranks:
-                ranks[form] = rank
-                sources[form] = name
-            elif rank < ranks[form]:
+            if form not in ranks or rank < ranks[form]:
                 ranks[form] = rank
                 sources[form] = name
 
