@@ -37,7 +37,7 @@ inputs over 72 characters. The method, measured in ``bench/strength.py`` and exp
   one adds only ``log10(repetitions + 1)``.
 
 Because the budget is per character, the total work is linear in the length: at most
-``COST_PER_CHAR * n`` units whatever the characters, and over 128 characters the budget
+``COST_PER_CHAR * n`` units whatever the characters, and over 96 characters the budget
 per character shrinks so that the total stays ``COST_TOTAL`` (see docs/PERFORMANCE.md for the
 measured worst case). Effect on scores: patterns that cross a cut are lost (a dictionary
 word split in two counts as brute force, which scores higher), while personal words and
@@ -92,10 +92,11 @@ def substitutions(l33t: frozenset[str]) -> int:
     return len(enumerate_l33t_subs(relevant_l33t_subtable("".join(sorted(l33t)), L33T_TABLE)))
 
 
-COST_TOTAL = COST_PER_CHAR * 128
-"""The work of the longest password at the full budget per character (128, the default
-maximum length). A longer one gets a smaller budget per character, so that its total
-work stays the same: ``per_char = min(COST_PER_CHAR, COST_TOTAL // length)``."""
+COST_TOTAL = COST_PER_CHAR * 96
+"""The most work for one password: that of 96 characters at the full budget per
+character. A longer one gets a smaller budget per character, so that its total work
+stays the same: ``per_char = min(COST_PER_CHAR, COST_TOTAL // length)`` (337 at 128
+characters, 168 at 256). Measured in bench/strength.py and docs/PERFORMANCE.md."""
 
 
 def budget_per_char(length: int) -> int:

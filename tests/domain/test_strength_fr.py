@@ -339,14 +339,14 @@ def test_the_bound_holds_with_the_french_data(password: str) -> None:
 
 
 def test_the_bound_holds_at_the_largest_maximum_length() -> None:
-    """MOTDEPASSE_PASSWORD_MAX_LENGTH goes up to 256: over 128 characters the budget per
-    character shrinks, so the total work stays that of 128 (bench/strength.py found
+    """MOTDEPASSE_PASSWORD_MAX_LENGTH goes up to 256: over 96 characters the budget per
+    character shrinks, so the total work stays that of 96 (bench/strength.py found
     171 ms at 256 characters before)."""
     import random
 
     from domain.strength import COST_TOTAL, budget_per_char
 
-    assert budget_per_char(128) == budget_per_char(20) and budget_per_char(256) * 256 <= COST_TOTAL
+    assert budget_per_char(96) == budget_per_char(20) and budget_per_char(256) * 256 <= COST_TOTAL
     rng = random.Random(256)
     letters_and_l33t = "abcdefghijklmnopqrstuvwxyz" + "!$%(+0123456789<@[{|"
     for alphabet in (letters_and_l33t, "!$%(+0123456789<@[{|"):
