@@ -22,6 +22,7 @@ from domain.strength import (
     estimate,
     fits_budget,
     segments,
+    substitutions,
 )
 from tests.domain.support import LILA_WORDS
 
@@ -280,3 +281,19 @@ def test_personal_words_over_32_characters_stay_weak(password: str) -> None:
 )
 def test_personal_words_over_32_characters_weak_when_cut_at_a_blank(password: str) -> None:
     assert POLICY.check(password, password, personal_words=LILA_WORDS).reasons == (Reason.TOO_WEAK,)
+
+
+def test_the_count_of_substitution_tables_is_zxcvbns() -> None:
+    """``substitutions`` counts without listing; zxcvbn lists them: every subset of up to
+    3 l33t characters, every one of 17 or more, and random ones in between."""
+    import itertools
+
+    from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
+
+    chars = sorted(L33T_CHARS)
+    rng = random.Random(16)
+    sets = [frozenset(c) for k in (0, 1, 2, 3, 17, 18, 19, 20) for c in itertools.combinations(chars, k)]
+    sets += [frozenset(rng.sample(chars, rng.randint(4, 16))) for _ in range(300)]
+    for chosen in sets:
+        listed = enumerate_l33t_subs(relevant_l33t_subtable("".join(sorted(chosen)), L33T_TABLE))
+        assert substitutions(chosen) == len(listed), sorted(chosen)
