@@ -51,6 +51,10 @@ def one_line(err: str) -> str:
         ("MOTDEPASSE_DATABASE_URL", "mysql://u:Mot2Passe@h/db", "unsupported database 'mysql'; accepted: sqlite:///"),
         ("MOTDEPASSE_DATABASE_URL", "sqlite+nope:///x.db", "unknown database driver 'sqlite+nope'; accepted:"),
         ("MOTDEPASSE_DATABASE_URL", "not a url", "not a database URL; accepted: sqlite:///PATH or postgresql"),
+        ("MOTDEPASSE_BANNED_TERMS_FILE", "/nonexistent/terms", "No such file or directory; accepted: a UTF-8 file"),
+        ("MOTDEPASSE_BREACH_CHECK_URL", "ftp://u:Mot2Passe@h/r", "MOTDEPASSE_BREACH_CHECK_URL: accepted: an https://"),
+        ("MOTDEPASSE_BREACH_CHECK_FAIL", "maybe", "accepted: one of open, closed"),
+        ("MOTDEPASSE_STRENGTH_FORT_LOG10", "12", "accepted: at least MOTDEPASSE_STRENGTH_MOYEN_LOG10 (15)"),
     ],
 )
 @pytest.mark.parametrize("command", [["accounts", "list"], ["mail", "outbox"], ["demo", "--plain"]])
