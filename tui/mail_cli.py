@@ -155,7 +155,8 @@ def _deliver(services: Services, args: argparse.Namespace, out: TextIO, err: Tex
         if not args.watch:
             return _delivery_outcome(report, err)
         busy = report.handled == args.limit and not report.unreachable
-        if not busy and stop.wait(services.settings.mail_watch_interval_seconds):
+        # a stop asked during a batch ends the loop after it, even with more queued
+        if stop.is_set() or (not busy and stop.wait(services.settings.mail_watch_interval_seconds)):
             print("dispatcher stopped", file=out, flush=True)
             return EXIT_OK
 

@@ -247,17 +247,22 @@ def test_two_dispatchers_deliver_each_email_exactly_once(
     finally:
         services.close()
     mail = {**smtp_settings(relay.port), "mail_watch_interval_seconds": 1}
-    dispatchers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "mail", "deliver", "--watch"],
-            cwd=ROOT,
-            env=deployment.environment(tmp_path / f"mail-{n}", **mail),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(2)
-    ]
+    # each dispatcher's stderr goes to a file, not a pipe: a pipe nobody reads while the
+    # test waits could fill up and block a dispatcher in a write while it holds a claim
+    # the other one waits for
+    logs = [tmp_path / f"mail-{n}.err" for n in range(2)]
+    dispatchers = []
+    for n, log in enumerate(logs):
+        with log.open("w") as stderr:
+            dispatchers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "tui.cli", "mail", "deliver", "--watch"],
+                    cwd=ROOT,
+                    env=deployment.environment(tmp_path / f"mail-{n}", **mail),
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+            )
     try:
         deadline = time.monotonic() + 60
         while len(relay.handler.message_ids()) < len(queued) and time.monotonic() < deadline:
@@ -266,7 +271,16 @@ def test_two_dispatchers_deliver_each_email_exactly_once(
     finally:
         for process in dispatchers:
             process.terminate()
-        errors = [process.communicate(timeout=20)[1] for process in dispatchers]
+        late = []
+        for process in dispatchers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                late.append(process.pid)
+                process.kill()
+                process.wait()
+        errors = [log.read_text(errors="replace")[-4000:] for log in logs]
+    assert not late, ("a dispatcher did not stop within 30 s of SIGTERM", late, errors)
     ids = relay.handler.message_ids()
     assert len(ids) == len(queued), errors
     assert len(set(ids)) == len(ids), "an email was delivered twice"
