@@ -24,16 +24,20 @@ import enum
 import hashlib
 import http.client
 import logging
+import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from domain.settings import Settings
 
 log = logging.getLogger("motdepasse.breach")
 
+_RANGE_LINE = re.compile(r"^[0-9A-Fa-f]{35}:[0-9]+\s*$", re.MULTILINE)
+"""A line of a range answer; an answer without one (a captive portal's page) is a failure."""
 ANSWER_MOST = 4 * 1024 * 1024
 """Bytes read at most from one answer (a padded real one is about 40 KB)."""
 _CHUNK = 65536
@@ -85,13 +89,27 @@ class BreachCheck:
     fail_closed: bool = False
 
     def verdict(self, password: str) -> BreachVerdict:
-        """Ask the endpoint about ``password`` (its 5-digit SHA-1 prefix only)."""
+        """Ask the endpoint about ``password`` (its 5-digit SHA-1 prefix only). The
+        exchange runs in a thread of its own, so the name lookup and the TLS handshake
+        are within the deadline too: past it, the answer is not waited for."""
         prefix, suffix = sha1_parts(password)
         started = time.monotonic()
-        try:
-            answer = self._fetch(range_url(self.url, prefix), started + self.timeout)
-        except (OSError, http.client.HTTPException, _Late, ValueError) as error:
-            failure = "late" if isinstance(error, _Late | TimeoutError) else type(error).__name__
+        outcome: list[str | BaseException] = []
+
+        def ask() -> None:
+            try:
+                outcome.append(self._fetch(range_url(self.url, prefix), started + self.timeout))
+            except (OSError, http.client.HTTPException, _Late, ValueError) as error:  # reported below
+                outcome.append(error)
+
+        worker = threading.Thread(target=ask, name="breach-check", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        answer = outcome[0] if outcome else _Late()
+        if isinstance(answer, str) and not _RANGE_LINE.search(answer):
+            answer = ValueError("not a range answer")
+        if not isinstance(answer, str):
+            failure = "late" if isinstance(answer, _Late | TimeoutError) else type(answer).__name__
             log.warning(
                 "breach check unavailable (%s after %.0f ms): %s",
                 failure,
@@ -103,7 +121,8 @@ class BreachCheck:
 
     def _fetch(self, url: str, deadline: float) -> str:
         parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # an IPv6 literal needs it
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
         def left() -> float:
@@ -120,7 +139,7 @@ class BreachCheck:
         try:
             headers = {"Add-Padding": "true", "User-Agent": "motdepasse", "Accept": "text/plain"}
             if parts.username:  # an endpoint behind basic authentication
-                token = f"{parts.username}:{parts.password or ''}".encode()
+                token = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
                 headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
             connection.request("GET", path, headers=headers)
             if connection.sock is not None:

@@ -31,15 +31,6 @@ class Kind(enum.StrEnum):
     PERSONAL = "personal"
     BREACHED = "breached"
 
-    @property
-    def names_word(self) -> bool:
-        """Whether the reason may name the word found: only a word of a public list,
-        never the account's own data."""
-        return self in _NAMED
-
-
-_NAMED = frozenset({Kind.COMMON_PASSWORD, Kind.COMMON_WORD, Kind.NAME, Kind.WORD_SEQUENCE, Kind.SERVICE_TERM})
-
 
 class PersonalWord(str):
     """One of the account's own words, with what it is (a name, the phone…): the reason
@@ -58,7 +49,8 @@ class PersonalWord(str):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A weak part of a password: its kind, and the list's word for a public list."""
+    """A weak part of a password, by its kind only: never the word found, which is part of
+    the password (the screen is recorded for support and the line mode's transcript is
+    journaled)."""
 
     kind: Kind
-    word: str | None = None

@@ -65,33 +65,25 @@ FINDING_MESSAGES: dict[Kind, str] = {
     Kind.PERSONAL: N_("it contains your own details"),
     Kind.BREACHED: N_("it appears in known data breaches"),
 }
-"""Each reason in words (a word of a public list follows it: « : motdepasse »)."""
+"""Each reason in words: what was found, never the word itself."""
 NO_FINDING = N_("it is too easy to guess")
 REASONS_MOST = 3
-"""At most this many kinds of reason at once (the first found), each with its words."""
+"""At most this many kinds of reason at once (the first found)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Findings:
     """The reasons a password is weak, rendered in the reader's language
-    (« il contient un mot courant : motdepasse ; il contient une date »)."""
+    (« il contient un mot courant ; il contient une date »), never a word of it."""
 
     items: tuple[Finding, ...] = ()
 
     def render(self, t: Translator) -> str:
         if not self.items:
             return t._(NO_FINDING)
-        colon, semicolon = ("\u00a0: ", "\u00a0; ") if t.lang == "fr" else (": ", "; ")
-        words: dict[Kind, list[str]] = {}
-        for finding in self.items:
-            listed = words.setdefault(finding.kind, [])
-            if finding.word and finding.word not in listed:
-                listed.append(finding.word)
-        parts = []
-        for kind, listed in list(words.items())[:REASONS_MOST]:
-            text = t._(FINDING_MESSAGES[kind])
-            parts.append(text + colon + ", ".join(listed) if listed else text)
-        return semicolon.join(parts)
+        semicolon = "\u00a0; " if t.lang == "fr" else "; "
+        kinds = list(dict.fromkeys(finding.kind for finding in self.items))
+        return semicolon.join(t._(FINDING_MESSAGES[kind]) for kind in kinds[:REASONS_MOST])
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -199,9 +199,9 @@ class Services:
     answer_throttle: AnswerThrottle
     login_throttle: LoginThrottle
     seed: int | None = None
+    """Fixed seed for CAPTCHAs (tests and snapshots only); None draws from the OS."""
     breach: BreachCheck | None = None
     """The breached-password check (``MOTDEPASSE_BREACH_CHECK_URL``), or None: off."""
-    """Fixed seed for CAPTCHAs (tests and snapshots only); None draws from the OS."""
     questions: QuestionsInUse = field(default_factory=QuestionsInUse)
     """The security questions in use, from which unknown emails get their decoy."""
 

@@ -14,8 +14,8 @@ are, with more data and two matchers of our own:
 * **repeats** by zxcvbn's method, their base scored with every list.
 
 What the cheapest cover is made of becomes :class:`~domain.findings.Finding` s: the
-reasons a refusal gives (a word is named only from a public list, and only while the
-words named cover at most half of the password).
+reasons a refusal gives, by kind only (« a common word », « your phone number »), never
+a word of the password.
 
 The cost: the l33t matcher tries every substitution table of the l33t-able characters
 present, and re-runs the dictionary lookups for each, so the work grows as
@@ -164,8 +164,7 @@ class StrengthEstimate:
     guesses_log10: float
     segments: int
     findings: tuple[Finding, ...] = field(default=(), compare=False)
-    """What made it weaker, in the order found; words named only while they together
-    cover at most half of the password (a reason never spells the secret out)."""
+    """What made it weaker, by kind, in the order found (never a word of it)."""
 
     def level(self, moyen_log10: float, fort_log10: float) -> StrengthLevel:
         if self.guesses_log10 >= fort_log10:
@@ -277,8 +276,8 @@ class _Work:
     calls: int = 0
     findings: list[Finding] = field(default_factory=list)
 
-    def found(self, kind: Kind, word: str | None = None) -> None:
-        finding = Finding(kind, word if kind.names_word else None)
+    def found(self, kind: Kind) -> None:
+        finding = Finding(kind)
         if finding not in self.findings:
             self.findings.append(finding)
 
@@ -294,9 +293,10 @@ def _lookups(work: _Work, folded: str, original: str, *, reverse: bool = False) 
             word = folded[i : j + 1]
             rank = ranks.get(word)
             name = sources.get(word, "") if rank is not None else ""
-            for extra, extra_name in ((work.terms, "service_terms"), (work.personal, "user_inputs")):
-                if word in extra and (rank is None or rank > 1):
-                    rank, name = 1, extra_name
+            if word in work.personal:  # the account's own word first, whatever a list says
+                rank, name = 1, "user_inputs"
+            elif word in work.terms:
+                rank, name = 1, "service_terms"
             if rank is None:
                 continue
             a, b = (n - 1 - j, n - 1 - i) if reverse else (i, j)
@@ -394,9 +394,9 @@ def _score(work: _Work, text: str) -> float:
             if name == "user_inputs":
                 work.found(work.personal[match["matched_word"]])
             elif name == "service_terms":
-                work.found(Kind.SERVICE_TERM, match["matched_word"])
+                work.found(Kind.SERVICE_TERM)
             else:
-                work.found(_LIST_KINDS.get(name, Kind.COMMON_WORD), match["matched_word"])
+                work.found(_LIST_KINDS.get(name, Kind.COMMON_WORD))
         elif pattern in _PATTERN_KINDS:
             work.found(_PATTERN_KINDS[pattern])
     return float(result["guesses_log10"])
@@ -554,14 +554,6 @@ def personal_forms(words: Iterable[str]) -> dict[str, Kind]:
     return out
 
 
-def _named_words(findings: list[Finding], length: int) -> tuple[Finding, ...]:
-    """Keep the words of public lists only while they cover at most half the password."""
-    covered = sum(len(f.word) for f in findings if f.word)
-    if covered * 2 <= length:
-        return tuple(findings)
-    return tuple(dict.fromkeys(Finding(f.kind) for f in findings))
-
-
 def estimate(password: str, user_inputs: Sequence[str] = (), *, terms: Sequence[str] | None = None) -> StrengthEstimate:
     """Estimate the guesses needed for ``password``, at a bounded CPU cost, with the
     English and French lists, the service ``terms`` (default: the built-in list) and the
@@ -571,7 +563,7 @@ def estimate(password: str, user_inputs: Sequence[str] = (), *, terms: Sequence[
     longest = max([WORD_MOST, *map(len, terms_dict)]) if terms_dict else WORD_MOST
     work = _Work(personal, sorted(personal, key=len, reverse=True), terms_dict, longest, budget_per_char(len(password)))
     total = _guesses_log10(work, password)
-    return StrengthEstimate(round(total, 3), work.calls, _named_words(work.findings, len(password)))
+    return StrengthEstimate(round(total, 3), work.calls, tuple(work.findings))
 
 
 def warm() -> None:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +98,16 @@ def shared_rank(rank: int) -> int:
     return _RANKS.setdefault(rank, rank)
 
 
-def _add(ranks: dict[str, int], sources: dict[str, str], name: str, words: Iterable[str]) -> None:
-    rank = 0
+UNRANKED = frozenset({"fr_first_names", "fr_surnames"})
+"""Lists in alphabetical order, not by frequency: each of their words gets the rank of
+the middle of its list (abadie is no likelier than zoe)."""
+
+
+def _add(ranks: dict[str, int], sources: dict[str, str], name: str, words: list[str]) -> None:
+    rank = shared_rank(max(1, len(words) // 2))
     for position, word in enumerate(words, 1):
-        if position <= 100 or position % 10 == 0:  # a new rank only where it can change
-            rank = shared_rank(position)
+        if name not in UNRANKED and (position <= 100 or position % 10 == 0):
+            rank = shared_rank(position)  # a new rank only where it can change
         plain = word.isascii() and word.islower()
         for form in (word,) if plain else fold_forms(word):
             if form not in ranks or rank < ranks[form]:
@@ -110,21 +115,30 @@ def _add(ranks: dict[str, int], sources: dict[str, str], name: str, words: Itera
                 sources[form] = name
 
 
-@functools.cache
+_LOADING = threading.Lock()
+
+
 def wordlists() -> Wordlists:
     """English and French lists in one table, loaded once per process (a session worker
-    loads them before it forks, so sessions share them)."""
+    loads them before it forks, so sessions share them); estimates arriving together
+    while it loads wait for the one load."""
+    with _LOADING:
+        return _load()
+
+
+@functools.cache
+def _load() -> Wordlists:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     ranks: dict[str, int] = {}
     sources: dict[str, str] = {}
     for name, words in FREQUENCY_LISTS.items():
-        _add(ranks, sources, name, words)
+        _add(ranks, sources, name, list(words))
     for name, path in FRENCH_LISTS.items():
         _add(ranks, sources, name, _read_words(DATA / path))
     sequences = json.loads((DATA / "fr" / "word_sequences.json").read_text(encoding="utf-8"))
     for words in sequences.values():
-        _add(ranks, sources, "fr_word_sequences", words)
+        _add(ranks, sources, "fr_word_sequences", list(words))
     azerty = json.loads((DATA / "common" / "azerty.json").read_text(encoding="utf-8"))
     return Wordlists(ranks, sources, azerty)
 

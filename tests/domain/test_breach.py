@@ -58,6 +58,8 @@ def range_server() -> Iterator[Range]:
                 self.end_headers()
                 return
             data = state.answer(self.path.rsplit("/", 1)[-1].upper())
+            if state.mode == "portal":
+                data = b"<html><body>Please log in to the network</body></html>"
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(data) if state.mode != "drip" else 10**6))
@@ -121,12 +123,13 @@ def test_the_address_takes_the_prefix() -> None:
     assert range_url("https://mirror.example/r?p={prefix}&x=1", "ABCDE") == "https://mirror.example/r?p=ABCDE&x=1"
 
 
-@pytest.mark.parametrize("mode", ["slow", "drip", "error"])
+@pytest.mark.parametrize("mode", ["slow", "drip", "error", "portal"])
 @pytest.mark.parametrize("fail_closed", [False, True])
 def test_a_late_or_failing_endpoint(range_server: Range, mode: str, fail_closed: bool) -> None:
     """The deadline is on the whole exchange (a server that drips a byte every 0.2 s
-    never lets one read time out); fail-open lets the password through, fail-closed
-    refuses it for now."""
+    never lets one read time out); an answer that is no range list (a captive portal's
+    page) is a failure too; fail-open lets the password through, fail-closed refuses it
+    for now."""
     range_server.mode = mode
     check = BreachCheck(range_server.url, timeout=0.5, fail_closed=fail_closed)
     started = time.monotonic()

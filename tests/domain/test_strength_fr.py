@@ -203,22 +203,37 @@ def test_a_reason_never_shows_the_accounts_data() -> None:
 # --- reasons ---------------------------------------------------------------------------
 
 REASON_INPUTS = [
-    (Kind.COMMON_PASSWORD, "letmein", "Zq8!Kiwi-letmein-Vx3#L"),
-    (Kind.COMMON_WORD, "gendarmerie", "Zq8!Kiwi-gendarmerie-Vx3#"),
-    (Kind.NAME, "jacqueline", "Zq8!Kiwi-jacqueline-Vx3#"),
-    (Kind.WORD_SEQUENCE, "mercredi", "Zq8!Kiwi-mercredi-Vx3#"),
-    (Kind.SERVICE_TERM, "dgfip", "Zq8!Kiwi-dgfip-Vx3#Lm"),
-    (Kind.KEYBOARD, None, "Zq8!Kiwi-poiuytreza-Vx"),
-    (Kind.REPETITION, None, "Zq8!Kiwi-xyxyxyxy-Vx3#"),
-    (Kind.SEQUENCE, None, "Zq8!Kiwi-abcdefgh-Vx3#"),
-    (Kind.DATE, None, "Zq8!Kiwi-14juillet1789-Vx"),
+    (Kind.COMMON_PASSWORD, "Zq8!Kiwi-letmein-Vx3#L"),
+    (Kind.COMMON_WORD, "Zq8!Kiwi-gendarmerie-Vx3#"),
+    (Kind.NAME, "Zq8!Kiwi-jacqueline-Vx3#"),
+    (Kind.WORD_SEQUENCE, "Zq8!Kiwi-mercredi-Vx3#"),
+    (Kind.SERVICE_TERM, "Zq8!Kiwi-dgfip-Vx3#Lm"),
+    (Kind.KEYBOARD, "Zq8!Kiwi-poiuytreza-Vx"),
+    (Kind.REPETITION, "Zq8!Kiwi-xyxyxyxy-Vx3#"),
+    (Kind.SEQUENCE, "Zq8!Kiwi-abcdefgh-Vx3#"),
+    (Kind.DATE, "Zq8!Kiwi-14juillet1789-Vx"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "word", "password"), REASON_INPUTS, ids=lambda v: str(v))
-def test_each_reason_is_produced_by_an_input_that_triggers_it(kind: Kind, word: str | None, password: str) -> None:
+@pytest.mark.parametrize(("kind", "password"), REASON_INPUTS, ids=lambda v: str(v))
+def test_each_reason_is_produced_by_an_input_that_triggers_it(kind: Kind, password: str) -> None:
     findings = estimate(password).findings
-    assert Finding(kind, word) in findings, findings
+    assert Finding(kind) in findings, findings
+
+
+def test_the_accounts_word_wins_over_a_list_word() -> None:
+    """An answer that is also a service term or a list's first word is reported as the
+    answer (rank 1 in both)."""
+    for answer in ("Marianne", "lundi", "rouge"):
+        words = (PersonalWord(answer, Kind.ANSWER),)
+        found = {f.kind for f in estimate(f"Qx7zK-{answer}!2b9w-Lm4", words).findings}
+        assert Kind.ANSWER in found and Kind.SERVICE_TERM not in found, (answer, found)
+
+
+def test_names_in_alphabetical_lists_share_one_rank() -> None:
+    ranks = wordlists().ranks
+    assert ranks["abadie"] == ranks["zoller"] if "zoller" in ranks else ranks["abadie"] > 1000
+    assert ranks["abgrall"] > 1000
 
 
 def test_every_reason_has_words_in_both_languages() -> None:
@@ -230,39 +245,44 @@ def test_every_reason_has_words_in_both_languages() -> None:
 
 
 def test_the_french_reasons_read_as_the_issue_asks() -> None:
+    """The kinds, in words, never the word found: the screen is recorded for support and
+    the line mode's transcript is journaled (docs/SECURITY.md)."""
     password = "Motdepasse2024!!!!!!!!"
     result = POLICY.check(password, password)
     message = result.violations[0].message(FR)
-    assert "contient un terme du service\u00a0: motdepasse" in message
+    assert "il contient un terme du service" in message
     assert "date" in message and "répétition" in message
-    assert "Motdepasse2024" not in message
+    assert "otdepasse" not in message.lower() and "2024" not in message
     keyboard = "&é\"'(-è_çà)=&é\"'(-è_"
     assert "suite de touches du clavier" in POLICY.check(keyboard, keyboard).violations[0].message(FR)
 
 
-def test_a_reason_never_spells_the_password_out() -> None:
-    """Words of public lists are named only while they cover at most half of it."""
-    for password in ("motdepassemotdepasse", "gendarmeriepharmacie", "jacquelinejacqueline"):
-        result = estimate(password)
-        named = "".join(f.word or "" for f in result.findings)
-        assert len(named) * 2 <= len(password), result.findings
-        message = Findings(result.findings).render(FR)
-        assert password not in message and password[: len(password) // 2 + 1] not in message
+@pytest.mark.parametrize(
+    "password",
+    ["motdepassemotdepasse", "gendarmeriepharmacie", "Soleil2024!" * 5, "Marianne!Qx7zK-2b9w", "chateau-Kiwi-Zinc-73"],
+)
+def test_a_reason_never_holds_a_word_of_the_password(password: str) -> None:
+    words = (PersonalWord("Marianne", Kind.ANSWER), PersonalWord("chat", Kind.ANSWER))
+    result = estimate(password, words)
+    for t in (FR, EN):
+        message = Findings(result.findings).render(t).lower()
+        for size in range(6, len(password) + 1):  # (« passe » is in « mot de passe courant »)
+            for start in range(len(password) - size + 1):
+                part = password[start : start + size].lower()
+                assert part not in message, (part, message)
 
 
 def test_reasons_are_grouped_and_bounded() -> None:
     findings = Findings(
         (
-            Finding(Kind.COMMON_WORD, "chat"),
-            Finding(Kind.COMMON_WORD, "chien"),
+            Finding(Kind.COMMON_WORD),
+            Finding(Kind.COMMON_WORD),
             Finding(Kind.DATE),
             Finding(Kind.KEYBOARD),
             Finding(Kind.REPETITION),
         )
     )
-    assert findings.render(EN) == (
-        "it contains a common word: chat, chien; it contains a date; it contains a row of keyboard keys"
-    )
+    assert findings.render(EN) == "it contains a common word; it contains a date; it contains a row of keyboard keys"
     assert findings.codes == ("common_word", "date", "keyboard", "repetition")
 
 
@@ -290,7 +310,7 @@ def test_an_operators_terms_file(tmp_path: Path) -> None:
     assert terms == ("acme comptabilite", "acmecomptabilite", "zebulon")
     policy = PasswordPolicy(terms=terms)
     password = "Kiwi-AcmeComptabilite-Vx3#Zinc-Lm9!Pq"
-    assert Finding(Kind.SERVICE_TERM, "acmecomptabilite") in policy.estimate(password).findings
+    assert Finding(Kind.SERVICE_TERM) in policy.estimate(password).findings
     assert policy.estimate(password).guesses_log10 < POLICY.estimate(password).guesses_log10
     # the operator's list replaces the built-in one
     assert Kind.SERVICE_TERM not in {f.kind for f in policy.estimate("Kiwi-dgfip-Vx3#Lm-Zinc").findings}
